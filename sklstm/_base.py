@@ -1,0 +1,351 @@
+"""What LSTMClassifier and LSTMRegressor share: parameters, input handling, fit.
+
+The subclasses add only what differs: how the target is encoded, the loss,
+the validation score and how raw outputs become predictions.
+"""
+
+import random
+from abc import abstractmethod
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.dataset import ValidSplit
+from skorch.utils import to_tensor
+
+from ._module import LSTMNet
+from ._tokenizer import OOV_ID
+from ._validation import (
+    Interval,
+    StrOptions,
+    check_finite,
+    check_sample_weight,
+    check_token_ids,
+    validate_data,
+)
+
+
+_HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_score", "dur")
+
+
+def _as_python_number(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _SampleWeightedNet(NeuralNet):
+    """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        per_sample = self.criterion_(y_pred, y_true)
+        if per_sample.ndim > 1:  # one loss per target of a multi-output regressor
+            per_sample = per_sample.mean(dim=tuple(range(1, per_sample.ndim)))
+        weight = to_tensor(X["sample_weight"], device=self.device)
+        return (per_sample * weight).mean()
+
+
+@contextmanager
+def seeded_rngs(seed):
+    """Seed torch for the duration of the block, then restore every global RNG.
+
+    torch's CPU (and CUDA) generators, NumPy's global state and Python's
+    ``random`` are all left as the caller had them.
+    """
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    cuda_devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    try:
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, seed):
+    """Turn the estimator's flat parameters into an (unfitted) skorch net.
+
+    This is the only place that knows skorch's ``module__`` / ``iterator__``
+    routing, so that users only ever see flat, self-explaining parameters.
+    """
+    if estimator.input_type_ == "tokens":
+        module_input = {"module__vocabulary_size": estimator.vocabulary_size_}
+    else:
+        values_per_step = estimator.input_shape_[1] if len(estimator.input_shape_) == 2 else 1
+        module_input = {"module__n_input_features": values_per_step}
+    callbacks = []
+    train_split = None
+    if estimator.early_stopping:
+        train_split = ValidSplit(
+            estimator.validation_fraction, stratified=stratify, random_state=seed
+        )
+        callbacks = [
+            EpochScoring(
+                validation_score,
+                name="valid_score",
+                lower_is_better=False,
+                on_train=False,
+            ),
+            EarlyStopping(
+                monitor="valid_loss",
+                patience=estimator.n_iter_no_change,
+                load_best=True,
+            ),
+        ]
+    return _SampleWeightedNet(
+        module=LSTMNet,
+        module__n_outputs=n_outputs,
+        module__embedding_dim=estimator.embedding_dim,
+        module__units=estimator.units,
+        module__num_layers=estimator.num_layers,
+        module__bidirectional=estimator.bidirectional,
+        module__dropout=estimator.dropout,
+        **module_input,
+        criterion=criterion,
+        criterion__reduction="none",
+        optimizer=torch.optim.Adam,
+        lr=estimator.learning_rate,
+        max_epochs=estimator.max_epochs,
+        batch_size=estimator.batch_size,
+        iterator_train__shuffle=True,
+        train_split=train_split,
+        callbacks=callbacks,
+        device=estimator.device,
+        verbose=estimator.verbose,
+    )
+
+
+class BaseLSTM(BaseEstimator):
+    """Shared parameters and fit skeleton of the LSTM estimators.
+
+    Not for direct use: see :class:`LSTMClassifier` and :class:`LSTMRegressor`.
+    """
+
+    _parameter_constraints = {
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "input_type": [StrOptions({"auto", "tokens", "sequences"})],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        units=64,
+        embedding_dim=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        max_epochs=10,
+        batch_size=64,
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        input_type="auto",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.units = units
+        self.embedding_dim = embedding_dim
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.input_type = input_type
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- the subclasses' part ------------------------------------------------
+
+    @abstractmethod
+    def _validate_target(self, X, y):
+        """Check y against X and return it (and record any target attribute)."""
+
+    @abstractmethod
+    def _encode_target(self, y, sample_weight):
+        """Return (training targets, per-sample weights, number of outputs)."""
+
+    @abstractmethod
+    def _criterion(self):
+        """The torch loss class, to be built with ``reduction='none'``."""
+
+    @staticmethod
+    @abstractmethod
+    def _validation_score(net, X, y):
+        """Score of the net on the held-out split (higher is better)."""
+
+    # -- fit --------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the LSTM on sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Token ids (a 2-D integer array, as made by :class:`CharTokenizer`)
+            or numeric sequences (2-D float: one value per step; 3-D: several).
+            See ``input_type``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss. None weighs all samples equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        if y is not None:
+            y_array = np.asarray(y)
+            check_finite(y_array, "y", getattr(y, "index", None))
+        X, y = self._validate_input(X, y, reset=True)
+        y = self._validate_target(X, y)
+        sample_weight = check_sample_weight(sample_weight, X)
+        if sample_weight.sum() <= 0:
+            raise ValueError(
+                "sample_weight sums to zero (or less); give some samples a positive "
+                "weight."
+            )
+        targets, weights, n_outputs = self._encode_target(y, sample_weight)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        net = build_net(
+            self,
+            n_outputs=n_outputs,
+            criterion=self._criterion(),
+            validation_score=self._validation_score,
+            stratify=self._stratify_validation,
+            seed=seed,
+        )
+        inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
+        with seeded_rngs(seed):
+            net.fit(inputs, targets)
+        self.net_ = net
+        self.history_ = [
+            {key: _as_python_number(epoch[key]) for key in _HISTORY_KEYS if key in epoch}
+            for epoch in net.history
+        ]
+        self.n_iter_ = len(self.history_)
+        return self
+
+    def _validate_input(self, X, y=None, reset=False):
+        """Check X (and y in fit) and convert X to what the module reads.
+
+        In fit, also records ``n_features_in_`` (and ``feature_names_in_``),
+        ``input_type_``, ``input_shape_`` and, for token ids,
+        ``vocabulary_size_``.
+        """
+        index = getattr(X, "index", None)
+        common = dict(
+            reset=reset,
+            dtype="numeric",
+            allow_nd=True,
+            ensure_all_finite=False,
+        )
+        if reset:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                multi_output=self._multi_output_target,
+                y_numeric=self._numeric_target,
+                **common,
+            )
+        else:
+            X = validate_data(self, X, **common)
+        check_finite(X, "X", index)
+        if X.ndim > 3:
+            raise ValueError(
+                f"Expected a 2-D or 3-D array (n_samples, n_steps[, n_features]), got "
+                f"{X.ndim} dimensions."
+            )
+        if reset:
+            self.input_type_ = self._resolve_input_type(X)
+            self.input_shape_ = X.shape[1:]
+            if self.input_type_ == "tokens":
+                X = self._as_token_ids(X, index)
+                self.vocabulary_size_ = max(int(X.max()) + 1, OOV_ID + 1)
+        elif X.shape[2:] != self.input_shape_[1:]:
+            raise ValueError(
+                f"X has {X.shape[2] if X.ndim == 3 else 1} values per step, but "
+                f"{type(self).__name__} was fitted with {self.input_shape_[1:]}."
+            )
+        if self.input_type_ == "tokens":
+            if not reset:
+                X = self._as_token_ids(X, index)
+                # Ids never seen in fit have no trained embedding: out-of-vocabulary.
+                X = np.where(X >= self.vocabulary_size_, OOV_ID, X)
+            return X, y
+        X = np.array(X, dtype=np.float32)  # a writable copy for torch
+        if X.ndim == 2:
+            X = X[:, :, np.newaxis]
+        return X, y
+
+    def _resolve_input_type(self, X):
+        if self.input_type != "auto":
+            if self.input_type == "tokens" and X.ndim != 2:
+                raise ValueError(
+                    f"input_type='tokens' expects a 2-D array of token ids, got "
+                    f"{X.ndim} dimensions."
+                )
+            return self.input_type
+        if X.ndim == 2 and X.dtype.kind in "iu":
+            return "tokens"
+        return "sequences"
+
+    @staticmethod
+    def _as_token_ids(X, index):
+        if X.dtype.kind == "f":
+            fractional = X != np.round(X)
+            if fractional.any():
+                row = int(np.flatnonzero(fractional.any(axis=1))[0])
+                raise ValueError(
+                    "input_type='tokens' needs whole-number token ids, but row "
+                    f"{row} holds {X[row][fractional[row]][0]}; use "
+                    "input_type='sequences' for numeric sequences."
+                )
+        X = np.asarray(X, dtype=np.int64)
+        check_token_ids(X, index)
+        return X
+
+    # -- predict ---------------------------------------------------------------
+
+    def _raw_outputs(self, X):
+        """Check X and return the module's raw outputs as a float64 ndarray."""
+        check_is_fitted(self)
+        X, _ = self._validate_input(X)
+        with torch.no_grad():
+            outputs = self.net_.forward(X, training=False)
+        return outputs.numpy().astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags

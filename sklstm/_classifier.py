@@ -1,0 +1,230 @@
+"""LSTMClassifier: labels in, labels out."""
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from torch import nn
+
+from ._base import BaseLSTM
+from ._validation import StrOptions
+
+
+class LSTMClassifier(ClassifierMixin, BaseLSTM):
+    """LSTM classifier for token-id sequences and numeric sequences.
+
+    An embedding (for token ids), a stack of LSTM layers and a linear head,
+    trained with Adam on the cross-entropy loss by skorch. Padding (id 0) is
+    never read: each sequence is read up to its own last token, so a
+    prediction does not depend on where, or how much, padding stands.
+
+    Parameters
+    ----------
+    units : int, default=64
+        Size of the LSTM's hidden state (per direction).
+    embedding_dim : int, default=32
+        Size of the token embedding; unused for numeric sequences.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=False
+        Also read each sequence backwards, from its last token.
+    dropout : float, default=0.0
+        Dropout rate between stacked layers and before the output layer.
+    max_epochs : int, default=10
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=64
+        Sequences per gradient step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when the validation loss has not improved for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+    input_type : {'auto', 'tokens', 'sequences'}, default='auto'
+        How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
+        float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
+        array holds multivariate sequences ``(n_samples, n_steps,
+        n_features)``. Numeric data stored as integers (counts, prices) must
+        be given as float or with ``input_type='sequences'``, or it is read as
+        token ids.
+    class_weight : dict, 'balanced' or None, default=None
+        Weight of each class in the loss, multiplied into ``sample_weight``.
+        ``'balanced'`` weighs classes inversely to their frequency in y.
+    device : str, default='cpu'
+        torch device to train and predict on, e.g. ``'cuda'``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. With an int, two fits on CPU give identical predictions. The
+        global random states of torch, NumPy and ``random`` are left as they
+        were.
+    verbose : int, default=0
+        1 prints a line per epoch (losses, validation score, time); 0 prints
+        nothing.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of ``predict_proba``'s columns.
+    net_ : skorch.NeuralNet
+        The fitted skorch net, for power users (its ``module_`` is the torch
+        model).
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``train_loss``, ``dur`` (seconds) and,
+        with early stopping, ``valid_loss`` and ``valid_score`` (accuracy).
+    n_iter_ : int
+        Number of epochs run.
+    input_type_ : {'tokens', 'sequences'}
+        How X was read.
+    input_shape_ : tuple
+        Shape of one sample of X in fit: ``(n_steps,)`` or ``(n_steps,
+        n_features)``.
+    vocabulary_size_ : int
+        For token ids: one more than the largest id seen in fit. Larger ids at
+        predict time are read as out-of-vocabulary (1).
+    n_features_in_ : int
+        Number of columns (steps) of X in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of X, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    CharTokenizer : Turns raw texts into the token ids this model reads.
+    LSTMRegressor : The same model for continuous targets.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklstm import CharTokenizer, LSTMClassifier
+    >>> texts = ["I love this!", "great movie", "I hate this.", "awful film"] * 8
+    >>> labels = ["pos", "pos", "neg", "neg"] * 8
+    >>> model = make_pipeline(
+    ...     CharTokenizer(max_length=20),
+    ...     LSTMClassifier(units=16, max_epochs=30, learning_rate=0.01, random_state=0),
+    ... ).fit(texts, labels)
+    >>> model.predict(["I love it", "I hate it"])
+    array(['pos', 'neg'], dtype='<U3')
+    """
+
+    _parameter_constraints = {
+        **BaseLSTM._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _multi_output_target = False
+    _numeric_target = False
+    _stratify_validation = True
+
+    def __init__(
+        self,
+        units=64,
+        embedding_dim=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        max_epochs=10,
+        batch_size=64,
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        input_type="auto",
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            units=units,
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            input_type=input_type,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
+
+    def _validate_target(self, X, y):
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but y "
+                f"holds one class only ({self.classes_[0]!r})."
+            )
+        return y
+
+    def _encode_target(self, y, sample_weight):
+        encoded = self._label_encoder.transform(y).astype(np.int64)
+        if self.class_weight is not None:
+            if isinstance(self.class_weight, dict):
+                unknown = set(self.class_weight) - set(self.classes_.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight names labels {sorted(map(str, unknown))} that "
+                        f"are not in y; the classes are {self.classes_.tolist()}."
+                    )
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
+            sample_weight = sample_weight * per_class[encoded]
+        # Scaled to mean 1 so that the learning rate means the same with any weights.
+        weights = sample_weight / sample_weight.mean()
+        return encoded, weights, len(self.classes_)
+
+    def _criterion(self):
+        return nn.CrossEntropyLoss
+
+    @staticmethod
+    def _validation_score(net, X, y):
+        predicted = net.forward(X).argmax(dim=1).numpy()
+        return float(np.mean(predicted == np.asarray(y)))
+
+    def predict_proba(self, X):
+        """Probability of each class for each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        return softmax(self._raw_outputs(X), axis=1)
+
+    def predict(self, X):
+        """Most probable class label of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Labels from ``classes_``, of y's type (never argmax indices).
+        """
+        return self.classes_[np.argmax(self._raw_outputs(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags

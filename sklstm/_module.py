@@ -1,0 +1,150 @@
+"""The torch module behind the estimators, and all of its padding logic.
+
+Token-id rows may hold padding (id 0) anywhere. Each row is first compacted
+(its non-zero ids moved to the front, in order), then every LSTM direction
+reads only the real steps of each row:
+
+* forward: outputs at positions before a row's length do not depend on what
+  follows, so the row's summary is its output at its own last real step;
+* backward: each row is reversed *within its length* before the LSTM and back
+  after it, so the backward pass also starts at the row's last real token.
+
+This gives the result of packing (``pack_padded_sequence``) without its CPU
+overhead, for any number of layers and for bidirectional LSTMs.
+
+This module imports no scikit-learn.
+"""
+
+import torch
+from torch import nn
+
+
+def compact_token_ids(token_ids):
+    """Move each row's non-zero ids to the front, keeping their order.
+
+    Parameters
+    ----------
+    token_ids : LongTensor of shape (n_samples, n_steps)
+
+    Returns
+    -------
+    compacted : LongTensor of shape (n_samples, max(1, longest row))
+        Real ids first, then padding, cut to the longest row of the batch.
+    lengths : LongTensor of shape (n_samples,)
+        Number of non-zero ids in each row.
+    """
+    is_padding = token_ids == 0
+    lengths = (~is_padding).sum(dim=1)
+    # A stable sort on "is padding" moves real tokens first without reordering them.
+    order = torch.sort(is_padding.to(torch.uint8), dim=1, stable=True).indices
+    compacted = token_ids.gather(1, order)
+    width = max(1, int(lengths.max())) if len(lengths) else 1
+    return compacted[:, :width], lengths
+
+
+def reverse_within_length(sequences, lengths):
+    """Reverse the first ``lengths[i]`` steps of each row, leaving the rest in place.
+
+    Parameters
+    ----------
+    sequences : Tensor of shape (n_samples, n_steps, n_features)
+    lengths : LongTensor of shape (n_samples,)
+    """
+    n_steps = sequences.shape[1]
+    steps = torch.arange(n_steps, device=sequences.device).unsqueeze(0)
+    lengths = lengths.unsqueeze(1)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    index = index.unsqueeze(2).expand(-1, -1, sequences.shape[2])
+    return sequences.gather(1, index)
+
+
+class LSTMNet(nn.Module):
+    """Embedding (for token ids) -> stacked LSTM -> dropout -> linear head.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Size of the output layer (classes for a classifier, targets for a
+        regressor).
+    vocabulary_size : int or None
+        Number of token ids (padding and out-of-vocabulary included). None
+        means the input is numeric sequences of ``n_input_features`` values per
+        step.
+    n_input_features : int
+        Values per step for numeric sequences; ignored for token ids.
+    embedding_dim, units, num_layers, bidirectional, dropout
+        As in :class:`sklstm.LSTMClassifier`.
+    """
+
+    def __init__(
+        self,
+        n_outputs,
+        vocabulary_size=None,
+        n_input_features=1,
+        embedding_dim=32,
+        units=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+    ):
+        super().__init__()
+        self.reads_tokens = vocabulary_size is not None
+        if self.reads_tokens:
+            self.embedding = nn.Embedding(vocabulary_size, embedding_dim, padding_idx=0)
+            layer_input = embedding_dim
+        else:
+            self.embedding = None
+            layer_input = n_input_features
+        # One single-layer LSTM per layer and direction, so that the backward
+        # direction can be fed each row reversed within its own length.
+        self.forward_layers = nn.ModuleList()
+        self.backward_layers = nn.ModuleList()
+        for _ in range(num_layers):
+            self.forward_layers.append(nn.LSTM(layer_input, units, batch_first=True))
+            if bidirectional:
+                self.backward_layers.append(
+                    nn.LSTM(layer_input, units, batch_first=True)
+                )
+            layer_input = units * (2 if bidirectional else 1)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(layer_input, n_outputs)
+
+    def forward(self, X, sample_weight=None):
+        """Return one row of ``n_outputs`` raw scores per sequence.
+
+        ``sample_weight`` is accepted, and ignored, because skorch passes every
+        entry of the input dict to ``forward``; the loss uses it.
+        """
+        if self.reads_tokens:
+            token_ids, lengths = compact_token_ids(X)
+            steps = self.embedding(token_ids)
+        else:
+            steps = X
+            lengths = torch.full(
+                (X.shape[0],), X.shape[1], dtype=torch.long, device=X.device
+            )
+        for depth, forward_lstm in enumerate(self.forward_layers):
+            if depth > 0:
+                steps = self.dropout(steps)
+            outputs, _ = forward_lstm(steps)
+            if self.backward_layers:
+                reversed_steps = reverse_within_length(steps, lengths)
+                backward_outputs, _ = self.backward_layers[depth](reversed_steps)
+                outputs = torch.cat(
+                    [outputs, reverse_within_length(backward_outputs, lengths)], dim=2
+                )
+            steps = outputs
+        summary = self._summarize(steps, lengths)
+        return self.head(self.dropout(summary))
+
+    def _summarize(self, outputs, lengths):
+        """Each row's forward output at its last real step (and backward at its first)."""
+        rows = torch.arange(outputs.shape[0], device=outputs.device)
+        # An empty row (length 0) reads the output at step 0: finite, if meaningless.
+        last_step = (lengths - 1).clamp(min=0)
+        if not self.backward_layers:
+            return outputs[rows, last_step]
+        units = outputs.shape[2] // 2
+        forward_last = outputs[rows, last_step, :units]
+        backward_last = outputs[:, 0, units:]
+        return torch.cat([forward_last, backward_last], dim=1)

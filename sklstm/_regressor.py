@@ -1,0 +1,189 @@
+"""LSTMRegressor: continuous targets, returned in the shape they came in."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from torch import nn
+
+from ._base import BaseLSTM
+
+
+class LSTMRegressor(RegressorMixin, BaseLSTM):
+    """LSTM regressor for numeric sequences and token-id sequences.
+
+    An embedding (for token ids), a stack of LSTM layers and a linear head,
+    trained with Adam on the mean squared error by skorch. Targets are
+    standardised inside ``fit`` (and predictions mapped back), so that targets
+    in the hundreds train as easily as targets near zero.
+
+    Parameters
+    ----------
+    units : int, default=64
+        Size of the LSTM's hidden state (per direction).
+    embedding_dim : int, default=32
+        Size of the token embedding; unused for numeric sequences.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    bidirectional : bool, default=False
+        Also read each sequence backwards, from its last step.
+    dropout : float, default=0.0
+        Dropout rate between stacked layers and before the output layer.
+    max_epochs : int, default=10
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=64
+        Sequences per gradient step.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when the
+        validation loss has not improved for ``n_iter_no_change`` epochs, and
+        restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+    input_type : {'auto', 'tokens', 'sequences'}, default='auto'
+        How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
+        float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
+        array holds multivariate sequences ``(n_samples, n_steps,
+        n_features)``. Numeric data stored as integers (passenger counts, say)
+        must be given as float or with ``input_type='sequences'``, or it is
+        read as token ids.
+    device : str, default='cpu'
+        torch device to train and predict on, e.g. ``'cuda'``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. With an int, two fits on CPU give identical predictions. The
+        global random states of torch, NumPy and ``random`` are left as they
+        were.
+    verbose : int, default=0
+        1 prints a line per epoch (losses, validation score, time); 0 prints
+        nothing.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted skorch net, for power users (its ``module_`` is the torch
+        model). It predicts standardised targets.
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``train_loss``, ``dur`` (seconds) and,
+        with early stopping, ``valid_loss`` and ``valid_score`` (R²). Losses
+        are on the standardised targets.
+    n_iter_ : int
+        Number of epochs run.
+    n_outputs_ : int
+        Number of targets.
+    input_type_ : {'tokens', 'sequences'}
+        How X was read.
+    input_shape_ : tuple
+        Shape of one sample of X in fit: ``(n_steps,)`` or ``(n_steps,
+        n_features)``.
+    vocabulary_size_ : int
+        For token ids: one more than the largest id seen in fit.
+    n_features_in_ : int
+        Number of columns (steps) of X in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of X, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    LSTMClassifier : The same model for class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> X = np.array([[.1, .2, .3], [.2, .3, .4], [.3, .4, .5]])
+    >>> y = np.array([.4, .5, .6])
+    >>> model = LSTMRegressor(units=16, max_epochs=200, learning_rate=0.01,
+    ...                       random_state=0).fit(X, y)
+    >>> model.predict(X).round(1)
+    array([0.4, 0.5, 0.6])
+    """
+
+    _multi_output_target = True
+    _numeric_target = True
+    _stratify_validation = False
+
+    def __init__(
+        self,
+        units=64,
+        embedding_dim=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        max_epochs=10,
+        batch_size=64,
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        input_type="auto",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            units=units,
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            input_type=input_type,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    def _validate_target(self, X, y):
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim > 2:
+            raise ValueError(
+                f"y must be 1-D (one target) or 2-D (several), got {y.ndim} dimensions."
+            )
+        self._y_is_1d = y.ndim == 1
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        return y
+
+    def _encode_target(self, y, sample_weight):
+        targets = y.reshape(len(y), -1)
+        self._y_mean = targets.mean(axis=0)
+        scale = targets.std(axis=0)
+        self._y_scale = np.where(scale > 0, scale, 1.0)
+        standardized = (targets - self._y_mean) / self._y_scale
+        weights = sample_weight / sample_weight.mean()
+        return standardized.astype(np.float32), weights, self.n_outputs_
+
+    def _criterion(self):
+        return nn.MSELoss
+
+    @staticmethod
+    def _validation_score(net, X, y):
+        return float(r2_score(np.asarray(y), net.forward(X).numpy()))
+
+    def predict(self, X):
+        """Predicted targets of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            float64, 1-D when y was 1-D in fit.
+        """
+        predictions = self._raw_outputs(X) * self._y_scale + self._y_mean
+        return predictions[:, 0] if self._y_is_1d else predictions
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

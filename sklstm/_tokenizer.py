@@ -1,0 +1,245 @@
+"""CharTokenizer: raw strings to padded integer sequences, at char or word level."""
+
+import re
+from collections import Counter
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import Interval, StrOptions, check_texts
+
+PAD_ID = 0
+OOV_ID = 1
+FIRST_TOKEN_ID = 2
+#: How ``inverse_transform`` writes an out-of-vocabulary id (U+FFFD, the
+#: Unicode replacement character).
+OOV_TOKEN = "\ufffd"
+
+# A word is a run of letters, digits or underscores, with inner apostrophes kept
+# ("don't", "it's"); every other non-space character is a token of its own.
+_WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+
+class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Turn raw texts into padded sequences of integer token ids.
+
+    The scikit-learn counterpart of the tutorials' character index plus
+    ``pad_sequences``: it learns a vocabulary in ``fit`` and maps each text to a
+    row of ``max_length`` ids in ``transform``, ready for
+    :class:`~sklstm.LSTMClassifier` or :class:`~sklstm.LSTMRegressor`.
+
+    Parameters
+    ----------
+    level : {'char', 'word'}, default='char'
+        What a token is. ``'char'``: every character, spaces and punctuation
+        included. ``'word'``: a run of letters, digits or underscores, keeping
+        inner apostrophes (``"don't"`` is one token), and every other
+        non-space character (punctuation, emoji) as a token of its own;
+        whitespace only separates.
+    max_length : int, default=None
+        Number of ids per output row. Longer texts are truncated, shorter ones
+        padded with 0. None uses the longest text seen in ``fit``.
+    lowercase : bool, default=True
+        Lowercase texts before tokenizing.
+    max_tokens : int, default=None
+        Keep only the ``max_tokens`` most frequent tokens; the others map to
+        the out-of-vocabulary id 1. None keeps all.
+    min_frequency : int, default=1
+        Drop tokens seen fewer than ``min_frequency`` times in ``fit``.
+    padding : {'pre', 'post'}, default='post'
+        Pad short texts at the end (``'post'``) or at the start (``'pre'``).
+        The LSTM estimators ignore padding wherever it stands.
+    truncating : {'pre', 'post'}, default='post'
+        Drop the tokens of a long text from its end (``'post'``) or from its
+        start (``'pre'``).
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Maps each kept token to its id. Ids start at 2 and follow decreasing
+        frequency, ties broken by the token's string order, so that refitting on
+        the same texts gives the same ids. 0 is padding and 1 out-of-vocabulary.
+    max_length_ : int
+        The row width that ``transform`` produces.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts.
+    LSTMClassifier : Classifies the sequences this transformer produces.
+
+    Notes
+    -----
+    A corpus in which no text holds a single token (only empty strings, say)
+    raises ``ValueError("empty vocabulary ...")`` in ``fit``: a model trained on
+    nothing but padding cannot learn, and failing early says so.
+
+    Examples
+    --------
+    >>> from sklstm import CharTokenizer
+    >>> tokenizer = CharTokenizer(max_length=6).fit(["abba", "abc"])
+    >>> tokenizer.vocabulary_
+    {'a': 2, 'b': 3, 'c': 4}
+    >>> tokenizer.transform(["cab", "abcd"])
+    array([[4, 2, 3, 0, 0, 0],
+           [2, 3, 4, 1, 0, 0]])
+    >>> tokenizer.inverse_transform([[4, 2, 3, 0, 0, 0]])
+    array(['cab'], dtype=object)
+    """
+
+    _parameter_constraints = {
+        "level": [StrOptions({"char", "word"})],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "lowercase": ["boolean"],
+        "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"pre", "post"})],
+        "truncating": [StrOptions({"pre", "post"})],
+    }
+
+    def __init__(
+        self,
+        level="char",
+        max_length=None,
+        lowercase=True,
+        max_tokens=None,
+        min_frequency=1,
+        padding="post",
+        truncating="post",
+    ):
+        self.level = level
+        self.max_length = max_length
+        self.lowercase = lowercase
+        self.max_tokens = max_tokens
+        self.min_frequency = min_frequency
+        self.padding = padding
+        self.truncating = truncating
+
+    def fit(self, X, y=None):
+        """Learn the vocabulary (and the row width, when ``max_length=None``).
+
+        Parameters
+        ----------
+        X : iterable of str
+            A list, 1-D array, pandas Series or one-column DataFrame of texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CharTokenizer
+            The fitted tokenizer.
+        """
+        self._validate_params()
+        texts = check_texts(X, type(self).__name__)
+        token_lists = [self._tokenize(text) for text in texts]
+        counts = Counter(token for tokens in token_lists for token in tokens)
+        kept = [
+            (token, count)
+            for token, count in counts.items()
+            if count >= self.min_frequency
+        ]
+        if not kept:
+            raise ValueError(
+                "empty vocabulary: no token occurs at least "
+                f"min_frequency={self.min_frequency} times in the {len(texts)} "
+                "texts given to fit. Fit on non-empty texts or lower min_frequency."
+            )
+        kept.sort(key=lambda token_count: (-token_count[1], token_count[0]))
+        if self.max_tokens is not None:
+            kept = kept[: self.max_tokens]
+        self.vocabulary_ = {
+            token: FIRST_TOKEN_ID + rank for rank, (token, _) in enumerate(kept)
+        }
+        if self.max_length is None:
+            self.max_length_ = max(1, max(len(tokens) for tokens in token_lists))
+        else:
+            self.max_length_ = self.max_length
+        self._n_features_out = self.max_length_
+        return self
+
+    def transform(self, X):
+        """Map texts to rows of token ids, padded or truncated to ``max_length_``.
+
+        Parameters
+        ----------
+        X : iterable of str
+            A list, 1-D array, pandas Series or one-column DataFrame of texts.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_samples, max_length_), dtype int64
+            0 is padding, 1 out-of-vocabulary, 2 and up the tokens of
+            ``vocabulary_``.
+        """
+        check_is_fitted(self)
+        texts = check_texts(X, type(self).__name__)
+        ids = np.zeros((len(texts), self.max_length_), dtype=np.int64)
+        lookup = self.vocabulary_.get
+        for row, text in enumerate(texts):
+            tokens = self._tokenize(text)
+            if len(tokens) > self.max_length_:
+                if self.truncating == "post":
+                    tokens = tokens[: self.max_length_]
+                else:
+                    tokens = tokens[-self.max_length_ :]
+            row_ids = [lookup(token, OOV_ID) for token in tokens]
+            if self.padding == "post":
+                ids[row, : len(row_ids)] = row_ids
+            else:
+                ids[row, self.max_length_ - len(row_ids) :] = row_ids
+        return ids
+
+    def inverse_transform(self, X):
+        """Map rows of token ids back to texts.
+
+        Padding (0) is dropped, out-of-vocabulary ids are written as U+FFFD, and
+        word-level tokens are joined with single spaces, so the original
+        spacing, case and any truncated part are not recovered.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_ids)
+            Token ids, as returned by ``transform``.
+
+        Returns
+        -------
+        texts : ndarray of shape (n_samples,), dtype object
+            One str per row.
+        """
+        check_is_fitted(self)
+        ids = np.asarray(X)
+        if ids.ndim != 2 or ids.dtype.kind not in "iu":
+            raise ValueError(
+                "inverse_transform expects a 2-D integer array of token ids, got "
+                f"an array of shape {ids.shape} and dtype {ids.dtype}."
+            )
+        id_to_token = {token_id: token for token, token_id in self.vocabulary_.items()}
+        separator = "" if self.level == "char" else " "
+        texts = np.empty(len(ids), dtype=object)
+        for row, row_ids in enumerate(ids):
+            texts[row] = separator.join(
+                id_to_token.get(token_id, OOV_TOKEN)
+                for token_id in row_ids.tolist()
+                if token_id != PAD_ID
+            )
+        return texts
+
+    def _tokenize(self, text):
+        if self.lowercase:
+            text = text.lower()
+        if self.level == "char":
+            return list(text)
+        return _WORD_PATTERN.findall(text)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags

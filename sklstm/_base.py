@@ -330,7 +330,7 @@ class BaseLSTM(BaseEstimator):
                     f"{row} holds {X[row][fractional[row]][0]}; use "
                     "input_type='sequences' for numeric sequences."
                 )
-        X = np.asarray(X, dtype=np.int64)
+        X = np.array(X, dtype=np.int64)  # a writable copy for torch
         check_token_ids(X, index)
         return X
 

@@ -222,7 +222,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``, of y's type (never argmax indices).
         """
-        return self.classes_[np.argmax(self._raw_outputs(X), axis=1)]
+        scores = self._raw_outputs(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

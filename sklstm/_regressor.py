@@ -180,7 +180,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
             float64, 1-D when y was 1-D in fit.
         """
-        predictions = self._raw_outputs(X) * self._y_scale + self._y_mean
+        standardized = self._raw_outputs(X)
+        predictions = standardized * self._y_scale + self._y_mean
         return predictions[:, 0] if self._y_is_1d else predictions
 
     def __sklearn_tags__(self):

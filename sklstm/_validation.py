@@ -103,7 +103,7 @@ def check_finite(array, name, index=None):
     if finite.all():
         return
     bad = np.flatnonzero(~finite.reshape(len(array), -1).all(axis=1))[0]
-    kind = "NaN" if pd.isna(array[bad]).any() else "infinity"
+    kind = "NaN" if np.asarray(pd.isna(array[bad])).any() else "infinity"
     raise ValueError(
         f"Input {name} contains {kind} at {row_label(bad, index)}; "
         f"remove or impute non-finite values before calling fit or predict."

@@ -5,6 +5,7 @@ the validation score and how raw outputs become predictions.
 """
 
 import random
+import warnings
 from abc import abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -51,22 +52,30 @@ class _SampleWeightedNet(NeuralNet):
 
 
 @contextmanager
-def seeded_rngs(seed):
-    """Seed torch for the duration of the block, then restore every global RNG.
+def preserved_rngs():
+    """Restore every global RNG after the block, whatever it draws.
 
     torch's CPU (and CUDA) generators, NumPy's global state and Python's
-    ``random`` are all left as the caller had them.
+    ``random`` are all left as the caller had them. (torch's DataLoader draws a
+    seed from the global generator each time it is iterated, even at predict.)
     """
     python_state = random.getstate()
     numpy_state = np.random.get_state()
     cuda_devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     try:
         with torch.random.fork_rng(devices=cuda_devices):
-            torch.manual_seed(seed)
             yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
+
+
+@contextmanager
+def seeded_rngs(seed):
+    """Seed torch for the block, then restore every global RNG."""
+    with preserved_rngs():
+        torch.manual_seed(seed)
+        yield
 
 
 def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, seed):
@@ -120,6 +129,23 @@ def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, se
         device=estimator.device,
         verbose=estimator.verbose,
     )
+
+
+def _refuse_raw_text(X, estimator_name):
+    """Point users who pass raw strings to CharTokenizer."""
+    first = X
+    if hasattr(first, "iloc"):
+        first = first.to_numpy()
+    if isinstance(first, np.ndarray):
+        first = first.flat[0] if first.size else None
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, (str, bytes)):
+        raise ValueError(
+            f"{estimator_name} expects token ids or numeric sequences, but X holds "
+            "text. Put a CharTokenizer before it: "
+            f"make_pipeline(CharTokenizer(), {estimator_name}())."
+        )
 
 
 class BaseLSTM(BaseEstimator):
@@ -262,6 +288,7 @@ class BaseLSTM(BaseEstimator):
         ``vocabulary_size_``.
         """
         index = getattr(X, "index", None)
+        _refuse_raw_text(X, type(self).__name__)
         common = dict(
             reset=reset,
             dtype="numeric",
@@ -316,6 +343,16 @@ class BaseLSTM(BaseEstimator):
                 )
             return self.input_type
         if X.ndim == 2 and X.dtype.kind in "iu":
+            if not (X == 0).any():
+                warnings.warn(
+                    "X is an integer array without padding (no 0 anywhere), read as "
+                    "token ids because input_type='auto'. If it holds numeric values "
+                    "(counts, prices), pass input_type='sequences' or cast X to "
+                    "float; if it holds token ids, pass input_type='tokens' to "
+                    "silence this warning.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             return "tokens"
         return "sequences"
 
@@ -340,7 +377,7 @@ class BaseLSTM(BaseEstimator):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
         X, _ = self._validate_input(X)
-        with torch.no_grad():
+        with torch.no_grad(), preserved_rngs():
             outputs = self.net_.forward(X, training=False)
         return outputs.numpy().astype(np.float64)
 

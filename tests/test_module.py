@@ -1,0 +1,159 @@
+"""The torch module reads each sequence up to its own last token, never padding."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from sklstm import LSTMClassifier
+from sklstm._module import LSTMNet, compact_token_ids, reverse_within_length
+
+VOCABULARY_SIZE = 12
+
+
+def place(tokens, width, where, rng=None):
+    """Put ``tokens`` in a row of ``width`` zeros: before, after, around or among them."""
+    row = np.zeros(width, dtype=np.int64)
+    n_pad = width - len(tokens)
+    if where == "post":
+        row[: len(tokens)] = tokens
+    elif where == "pre":
+        row[n_pad:] = tokens
+    elif where == "around":
+        start = n_pad // 2
+        row[start : start + len(tokens)] = tokens
+    elif where == "scattered":
+        positions = np.sort(rng.choice(width, size=len(tokens), replace=False))
+        row[positions] = tokens
+    return row
+
+
+def random_sequences(rng, n_rows, max_len):
+    lengths = rng.integers(1, max_len + 1, size=n_rows)
+    return [rng.integers(2, VOCABULARY_SIZE, size=length) for length in lengths]
+
+
+def test_compact_token_ids_moves_tokens_first_in_order():
+    ids = torch.tensor([[0, 3, 0, 4, 5, 0], [0, 0, 0, 0, 0, 0], [7, 0, 0, 0, 0, 8]])
+    compacted, lengths = compact_token_ids(ids)
+    assert lengths.tolist() == [3, 0, 2]
+    assert compacted.tolist() == [[3, 4, 5], [0, 0, 0], [7, 8, 0]]
+
+
+def test_reverse_within_length_leaves_padding_in_place():
+    steps = torch.arange(10.0).reshape(2, 5, 1)
+    reversed_steps = reverse_within_length(steps, torch.tensor([3, 5]))
+    assert reversed_steps[..., 0].tolist() == [[2, 1, 0, 3, 4], [9, 8, 7, 6, 5]]
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_module_matches_packed_reference_lstm(bidirectional, num_layers):
+    # The same weights in torch's own LSTM over packed sequences: the reference
+    # for "reads each sequence up to its own last token".
+    torch.manual_seed(0)
+    net = LSTMNet(
+        n_outputs=3,
+        vocabulary_size=VOCABULARY_SIZE,
+        embedding_dim=5,
+        units=7,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+    ).eval()
+    reference = nn.LSTM(
+        5, 7, num_layers=num_layers, bidirectional=bidirectional, batch_first=True
+    )
+    with torch.no_grad():
+        for layer in range(num_layers):
+            directions = [("", net.forward_layers[layer])]
+            if bidirectional:
+                directions.append(("_reverse", net.backward_layers[layer]))
+            for suffix, lstm in directions:
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(reference, f"{name}_l{layer}{suffix}").copy_(
+                        getattr(lstm, f"{name}_l0")
+                    )
+    rng = np.random.default_rng(0)
+    sequences = random_sequences(rng, 16, 9)
+    ids = torch.from_numpy(np.stack([place(s, 12, "post") for s in sequences]))
+    lengths = torch.tensor([len(s) for s in sequences])
+    with torch.no_grad():
+        packed = pack_padded_sequence(
+            net.embedding(ids), lengths, batch_first=True, enforce_sorted=False
+        )
+        _, (h_n, _) = reference(packed)
+        if bidirectional:
+            summary = torch.cat([h_n[-2], h_n[-1]], dim=1)
+        else:
+            summary = h_n[-1]
+        expected = net.head(summary)
+        # Padding placed anywhere must give the same result as packing.
+        scattered = torch.from_numpy(
+            np.stack([place(s, 12, "scattered", rng) for s in sequences])
+        )
+        np.testing.assert_allclose(net(ids).numpy(), expected.numpy(), atol=1e-5)
+        np.testing.assert_allclose(net(scattered).numpy(), expected.numpy(), atol=1e-5)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["one-way", "bidirectional"])
+def fitted_on_token_ids(request):
+    rng = np.random.default_rng(1)
+    sequences = random_sequences(rng, 80, 10)
+    X = np.stack([place(s, 14, "post") for s in sequences])
+    y = np.array([int(4 in s) for s in sequences])
+    model = LSTMClassifier(
+        units=8,
+        embedding_dim=4,
+        num_layers=2,
+        bidirectional=request.param,
+        max_epochs=3,
+        random_state=0,
+    ).fit(X, y)
+    return model, sequences
+
+
+def test_prediction_ignores_where_padding_stands(fitted_on_token_ids):
+    model, sequences = fitted_on_token_ids
+    rng = np.random.default_rng(2)
+    expected = model.predict_proba(np.stack([place(s, 14, "post") for s in sequences]))
+    for where in ["pre", "around", "scattered"]:
+        X = np.stack([place(s, 14, where, rng) for s in sequences])
+        np.testing.assert_allclose(model.predict_proba(X), expected, atol=1e-5)
+    # alone, and inside a batch of other rows
+    for row, sequence in enumerate(sequences[:10]):
+        alone = model.predict_proba(place(sequence, 14, "pre")[np.newaxis])
+        np.testing.assert_allclose(alone[0], expected[row], atol=1e-5)
+
+
+def test_padding_changes_nothing_that_a_real_token_would(fitted_on_token_ids):
+    # The invariance above must not come from a model that ignores its input.
+    model, sequences = fitted_on_token_ids
+    X = np.stack([place(s, 14, "post") for s in sequences])
+    shifted = X.copy()
+    shifted[:, 0] = np.where(shifted[:, 0] == 4, 5, 4)
+    assert not np.allclose(model.predict_proba(X), model.predict_proba(shifted))
+
+
+def test_empty_row_gives_a_finite_prediction(fitted_on_token_ids):
+    model, _ = fitted_on_token_ids
+    proba = model.predict_proba(np.zeros((3, 14), dtype=np.int64))
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_ids_beyond_the_fitted_vocabulary_are_out_of_vocabulary(fitted_on_token_ids):
+    model, sequences = fitted_on_token_ids
+    X = np.stack([place(s, 14, "post") for s in sequences])
+    X[:, -1] = 1
+    unseen = X.copy()
+    unseen[:, -1] = [model.vocabulary_size_, 10_000] * (len(X) // 2)
+    np.testing.assert_array_equal(model.predict_proba(unseen), model.predict_proba(X))
+
+
+def test_negative_ids_are_refused(fitted_on_token_ids):
+    model, sequences = fitted_on_token_ids
+    X = np.stack([place(s, 14, "post") for s in sequences])
+    X[5, 2] = -3
+    with pytest.raises(ValueError, match=r"Token ids must be >= 0.*row 5 holds -3"):
+        model.predict(X)

@@ -1,0 +1,105 @@
+"""LSTMRegressor: target shapes, input forms, the integer-series pitfall."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklstm import LSTMRegressor
+
+
+def tiny(**params):
+    return LSTMRegressor(**{"units": 8, "max_epochs": 3, "random_state": 0, **params})
+
+
+def sine_windows(n=150, steps=8, seed=0):
+    rng = np.random.default_rng(seed)
+    starts = rng.uniform(0, 2 * np.pi, size=n)
+    grid = starts[:, np.newaxis] + 0.3 * np.arange(steps + 1)
+    return np.sin(grid[:, :-1]), np.sin(grid[:, -1])
+
+
+def test_toy_next_number_regression():
+    # The tutorials' toy task: [.1, .2, .3] -> .4 and so on.
+    X = np.array([[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5]])
+    y = np.array([0.4, 0.5, 0.6])
+    model = LSTMRegressor(units=16, max_epochs=200, learning_rate=0.01, random_state=0)
+    model.fit(X, y)
+    np.testing.assert_allclose(model.predict(X), y, atol=0.01)
+    assert model.predict([[0.4, 0.5, 0.6]])[0] == pytest.approx(0.7, abs=0.05)
+
+
+def test_learns_to_continue_a_sine_wave():
+    X, y = sine_windows(n=400)
+    model = LSTMRegressor(max_epochs=20, learning_rate=0.01, random_state=0)
+    model.fit(X[:300], y[:300])
+    assert model.score(X[300:], y[300:]) > 0.95
+
+
+@pytest.mark.parametrize("y_shape", [(150,), (150, 1), (150, 2)])
+def test_prediction_has_the_shape_and_dtype_of_y(y_shape):
+    X, y = sine_windows()
+    targets = np.column_stack([y, 100 + 50 * y])[:, : (y_shape[1] if len(y_shape) > 1 else 1)]
+    targets = targets.reshape(y_shape)
+    model = tiny().fit(X, targets)
+    predicted = model.predict(X)
+    assert predicted.shape == y_shape
+    assert predicted.dtype == np.float64
+    assert model.n_outputs_ == (1 if len(y_shape) == 1 else y_shape[1])
+
+
+def test_large_targets_are_learned_on_their_own_scale():
+    # Targets in the hundreds (passenger counts) train like targets near zero,
+    # because they are standardised inside fit.
+    X, y = sine_windows(n=300)
+    small = tiny(max_epochs=10, learning_rate=0.01).fit(X, y)
+    large = tiny(max_epochs=10, learning_rate=0.01).fit(X, 300 + 100 * y)
+    np.testing.assert_allclose(large.predict(X), 300 + 100 * small.predict(X), rtol=1e-4)
+
+
+def test_multivariate_sequences():
+    X, y = sine_windows()
+    X3 = np.stack([X, np.cos(X)], axis=2)
+    model = tiny().fit(X3, y)
+    assert model.input_type_ == "sequences"
+    assert model.input_shape_ == (8, 2)
+    assert model.predict(X3).shape == (150,)
+    with pytest.raises(ValueError, match=r"X has 3 values per step, but LSTMRegressor"):
+        model.predict(np.concatenate([X3, X3[:, :, :1]], axis=2))
+
+
+def test_integer_series_read_as_token_ids_warns_and_input_type_overrides():
+    # air_passengers.csv reads as int64: windows of counts must not silently
+    # become token ids.
+    rng = np.random.default_rng(0)
+    counts = rng.integers(100, 600, size=(60, 12))
+    targets = counts.mean(axis=1)
+    with pytest.warns(UserWarning, match="read as token ids because input_type='auto'"):
+        auto = tiny().fit(counts, targets)
+    assert auto.input_type_ == "tokens"
+    as_sequences = tiny(input_type="sequences").fit(counts, targets)
+    assert as_sequences.input_type_ == "sequences"
+    as_float = tiny().fit(counts.astype(float), targets)
+    assert as_float.input_type_ == "sequences"
+    np.testing.assert_array_equal(
+        as_sequences.predict(counts), as_float.predict(counts.astype(float))
+    )
+
+
+def test_token_ids_as_whole_floats_with_input_type_tokens():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 9, size=(50, 6))
+    y = (ids == 3).sum(axis=1).astype(float)
+    from_ints = tiny().fit(ids, y)
+    from_floats = tiny(input_type="tokens").fit(ids.astype(float), y)
+    assert from_floats.input_type_ == "tokens"
+    np.testing.assert_array_equal(from_ints.predict(ids), from_floats.predict(ids))
+    with pytest.raises(ValueError, match=r"whole-number token ids, but row 0 holds 7.5"):
+        tiny(input_type="tokens").fit(ids + 0.5, y)
+
+
+def test_dataframe_of_windows():
+    X, y = sine_windows()
+    frame = pd.DataFrame(X, columns=[f"lag{k}" for k in range(8, 0, -1)])
+    model = tiny().fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    assert model.predict(frame).shape == (150,)

@@ -26,6 +26,7 @@ from ._validation import (
     Interval,
     StrOptions,
     check_finite,
+    row_label,
     check_sample_weight,
     check_token_ids,
     validate_data,
@@ -254,11 +255,6 @@ class BaseLSTM(BaseEstimator):
         X, y = self._validate_input(X, y, reset=True)
         y = self._validate_target(X, y)
         sample_weight = check_sample_weight(sample_weight, X)
-        if sample_weight.sum() <= 0:
-            raise ValueError(
-                "sample_weight sums to zero (or less); give some samples a positive "
-                "weight."
-            )
         targets, weights, n_outputs = self._encode_target(y, sample_weight)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         net = build_net(
@@ -363,8 +359,8 @@ class BaseLSTM(BaseEstimator):
             if fractional.any():
                 row = int(np.flatnonzero(fractional.any(axis=1))[0])
                 raise ValueError(
-                    "input_type='tokens' needs whole-number token ids, but row "
-                    f"{row} holds {X[row][fractional[row]][0]}; use "
+                    "input_type='tokens' needs whole-number token ids, but "
+                    f"{row_label(row, index)} holds {X[row][fractional[row]][0]}; use "
                     "input_type='sequences' for numeric sequences."
                 )
         X = np.array(X, dtype=np.int64)  # a writable copy for torch

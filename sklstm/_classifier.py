@@ -164,7 +164,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes, but y "
-                f"holds one class only ({self.classes_[0]!r})."
+                f"holds one class only ({self.classes_.tolist()[0]!r})."
             )
         return y
 
@@ -182,6 +182,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 self.class_weight, classes=self.classes_, y=y
             )
             sample_weight = sample_weight * per_class[encoded]
+            if not sample_weight.any():
+                raise ValueError(
+                    "class_weight and sample_weight leave every sample with weight 0; "
+                    "give some class a positive weight."
+                )
         # Scaled to mean 1 so that the learning rate means the same with any weights.
         weights = sample_weight / sample_weight.mean()
         return encoded, weights, len(self.classes_)

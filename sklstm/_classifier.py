@@ -104,8 +104,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     >>> texts = ["I love this!", "great movie", "I hate this.", "awful film"] * 8
     >>> labels = ["pos", "pos", "neg", "neg"] * 8
     >>> model = make_pipeline(
-    ...     CharTokenizer(max_length=20),
-    ...     LSTMClassifier(units=16, max_epochs=30, learning_rate=0.01, random_state=0),
+    ...     CharTokenizer(level="word"),
+    ...     LSTMClassifier(units=16, max_epochs=20, learning_rate=0.01, random_state=0),
     ... ).fit(texts, labels)
     >>> model.predict(["I love it", "I hate it"])
     array(['pos', 'neg'], dtype='<U3')

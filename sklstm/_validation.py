@@ -25,7 +25,10 @@ def row_label(position, index=None):
     """Describe a row by its 0-based position and, for pandas input, its label."""
     if index is None:
         return f"row {position}"
-    return f"row {position} (index label {index[position]!r})"
+    label = index[position]
+    if isinstance(label, np.generic):  # "index label 200", not "np.int64(200)"
+        label = label.item()
+    return f"row {position} (index label {label!r})"
 
 
 def check_texts(texts, estimator_name):
@@ -75,11 +78,13 @@ def check_texts(texts, estimator_name):
     for position, value in enumerate(values):
         if isinstance(value, str):
             continue
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        # np.floating too: a float32 NaN in an object array is missing, not a type error.
+        missing_float = isinstance(value, (float, np.floating)) and np.isnan(value)
+        if value is None or missing_float or value is pd.NA:
             problem = f"is missing ({value!r})"
             fix = "drop or fill missing texts, e.g. texts.fillna('')"
         else:
-            problem = f"is a {type(value).__name__} ({value!r:.40})"
+            problem = f"is of type {type(value).__name__} ({value!r:.40})"
             fix = "convert it to str first"
         raise ValueError(
             f"{estimator_name} expects str texts, but {row_label(position, index)} "

@@ -21,7 +21,7 @@ from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
 from ._module import LSTMNet
-from ._tokenizer import OOV_ID
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
     Interval,
     StrOptions,
@@ -339,13 +339,17 @@ class BaseLSTM(BaseEstimator):
                 )
             return self.input_type
         if X.ndim == 2 and X.dtype.kind in "iu":
-            if not (X == 0).any():
+            # Token ids from a tokenizer always include small ids: padding (0),
+            # out-of-vocabulary (1) or the most frequent token (2). Integers that
+            # hold none of them are more likely numbers (counts, prices).
+            if X.size and X.min() > FIRST_TOKEN_ID:
                 warnings.warn(
-                    "X is an integer array without padding (no 0 anywhere), read as "
-                    "token ids because input_type='auto'. If it holds numeric values "
-                    "(counts, prices), pass input_type='sequences' or cast X to "
-                    "float; if it holds token ids, pass input_type='tokens' to "
-                    "silence this warning.",
+                    "X is an integer array read as token ids (input_type='auto'), "
+                    f"but its smallest value is {X.min()}: no padding (0), "
+                    "out-of-vocabulary (1) or most frequent token (2). If it holds "
+                    "numeric values (counts, prices), pass input_type='sequences' "
+                    "or cast X to float; if it holds token ids, pass "
+                    "input_type='tokens' to silence this warning.",
                     UserWarning,
                     stacklevel=4,
                 )

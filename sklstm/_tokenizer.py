@@ -2,9 +2,11 @@
 
 import re
 from collections import Counter
+from itertools import chain
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -137,8 +139,12 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """
         self._validate_params()
         texts = check_texts(X, type(self).__name__)
-        token_lists = [self._tokenize(text) for text in texts]
-        counts = Counter(token for tokens in token_lists for token in tokens)
+        tokens, lengths = self._split(texts)
+        if self.level == "char":
+            code_points, counts = np.unique(tokens, return_counts=True)
+            counts = Counter(dict(zip(map(chr, code_points.tolist()), counts.tolist())))
+        else:
+            counts = Counter(tokens)
         kept = [
             (token, count)
             for token, count in counts.items()
@@ -156,8 +162,9 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.vocabulary_ = {
             token: FIRST_TOKEN_ID + rank for rank, (token, _) in enumerate(kept)
         }
+        self._build_lookup()
         if self.max_length is None:
-            self.max_length_ = max(1, max(len(tokens) for tokens in token_lists))
+            self.max_length_ = max(1, int(lengths.max()))
         else:
             self.max_length_ = self.max_length
         self._n_features_out = self.max_length_
@@ -179,21 +186,62 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
-        ids = np.zeros((len(texts), self.max_length_), dtype=np.int64)
-        lookup = self.vocabulary_.get
-        for row, text in enumerate(texts):
-            tokens = self._tokenize(text)
-            if len(tokens) > self.max_length_:
-                if self.truncating == "post":
-                    tokens = tokens[: self.max_length_]
-                else:
-                    tokens = tokens[-self.max_length_ :]
-            row_ids = [lookup(token, OOV_ID) for token in tokens]
-            if self.padding == "post":
-                ids[row, : len(row_ids)] = row_ids
+        tokens, lengths = self._split(texts, keep=self.max_length_)
+        return self._pad(self._lookup_ids(tokens), lengths)
+
+    def _split(self, texts, keep=None):
+        """All tokens of all texts, flat, and the number of tokens of each text.
+
+        At char level the tokens are Unicode code points (a uint32 array); at
+        word level a list of str. With ``keep``, each text is first truncated
+        to ``keep`` tokens (from the side ``truncating`` says).
+        """
+        if self.lowercase:
+            texts = [text.lower() for text in texts]
+        if self.level == "char":
+            pieces = texts
+        else:
+            pieces = [_WORD_PATTERN.findall(text) for text in texts]
+        if keep is not None:
+            if self.truncating == "post":
+                pieces = [piece[:keep] for piece in pieces]
             else:
-                ids[row, self.max_length_ - len(row_ids) :] = row_ids
-        return ids
+                pieces = [piece[-keep:] for piece in pieces]
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        if self.level == "char":
+            # One buffer of code points for the whole corpus: no loop per character.
+            joined = "".join(pieces).encode("utf-32-le", errors="surrogatepass")
+            return np.frombuffer(joined, dtype=np.uint32), lengths
+        return list(chain.from_iterable(pieces)), lengths
+
+    def _build_lookup(self):
+        """Index ``vocabulary_`` for vectorised lookups in ``transform``."""
+        tokens_by_id = sorted(self.vocabulary_, key=self.vocabulary_.get)
+        if self.level == "char":
+            code_points = np.array([ord(token) for token in tokens_by_id])
+            self._id_of_code_point = np.full(code_points.max() + 1, OOV_ID, np.int64)
+            self._id_of_code_point[code_points] = [self.vocabulary_[t] for t in tokens_by_id]
+        else:
+            self._word_index = pd.Index(tokens_by_id, dtype=object)
+
+    def _lookup_ids(self, tokens):
+        if self.level == "char":
+            table = self._id_of_code_point
+            known = tokens < len(table)
+            return np.where(known, table[np.where(known, tokens, 0)], OOV_ID)
+        positions = self._word_index.get_indexer(tokens)
+        return np.where(positions >= 0, positions + FIRST_TOKEN_ID, OOV_ID)
+
+    def _pad(self, ids, lengths):
+        """Scatter each text's ids into its row, after or before the padding."""
+        padded = np.zeros((len(lengths), self.max_length_), dtype=np.int64)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        row_starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        columns = np.arange(len(ids)) - row_starts
+        if self.padding == "pre":
+            columns += np.repeat(self.max_length_ - lengths, lengths)
+        padded[rows, columns] = ids
+        return padded
 
     def inverse_transform(self, X):
         """Map rows of token ids back to texts.
@@ -229,13 +277,6 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 if token_id != PAD_ID
             )
         return texts
-
-    def _tokenize(self, text):
-        if self.lowercase:
-            text = text.lower()
-        if self.level == "char":
-            return list(text)
-        return _WORD_PATTERN.findall(text)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,10 +1,12 @@
 """LSTMRegressor: target shapes, input forms, the integer-series pitfall."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from sklstm import LSTMRegressor
+from sklstm import CharTokenizer, LSTMRegressor
 
 
 def tiny(**params):
@@ -73,7 +75,7 @@ def test_integer_series_read_as_token_ids_warns_and_input_type_overrides():
     rng = np.random.default_rng(0)
     counts = rng.integers(100, 600, size=(60, 12))
     targets = counts.mean(axis=1)
-    with pytest.warns(UserWarning, match="read as token ids because input_type='auto'"):
+    with pytest.warns(UserWarning, match=r"read as token ids \(input_type='auto'\), but its smallest value is 10"):
         auto = tiny().fit(counts, targets)
     assert auto.input_type_ == "tokens"
     as_sequences = tiny(input_type="sequences").fit(counts, targets)
@@ -83,6 +85,18 @@ def test_integer_series_read_as_token_ids_warns_and_input_type_overrides():
     np.testing.assert_array_equal(
         as_sequences.predict(counts), as_float.predict(counts.astype(float))
     )
+
+
+def test_tokenizer_output_without_padding_does_not_warn():
+    # Texts longer than max_length leave no padding; the small ids of frequent
+    # tokens still show that X holds token ids.
+    texts = ["the cat sat on the mat", "a dog ate the bone", "the end of it all"] * 5
+    ids = CharTokenizer(max_length=8).fit_transform(texts)
+    assert (ids > 0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = tiny().fit(ids, np.arange(15.0))
+    assert model.input_type_ == "tokens"
 
 
 def test_token_ids_as_whole_floats_with_input_type_tokens():

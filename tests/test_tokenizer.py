@@ -5,6 +5,7 @@ taking strings, so these tests are its conformance suite: exact ids, every input
 form, the estimator API and the wording of every error.
 """
 
+import re
 import pickle
 
 import joblib
@@ -573,3 +574,41 @@ def test_invalid_parameters_raise_at_fit(params, match):
     assert isinstance(error.value, ValueError)
     with pytest.raises(InvalidParameterError, match=match):
         tokenizer.fit_transform(["abc"])
+
+
+def reference_transform(tokenizer, texts):
+    """The tutorials' per-token dict loop, as a reference for the vectorised code."""
+    rows = []
+    for text in texts:
+        text = text.lower() if tokenizer.lowercase else text
+        if tokenizer.level == "char":
+            tokens = list(text)
+        else:
+            tokens = re.findall(r"\w+(?:'\w+)*|[^\w\s]", text)
+        width = tokenizer.max_length_
+        tokens = tokens[:width] if tokenizer.truncating == "post" else tokens[-width:]
+        ids = [tokenizer.vocabulary_.get(token, 1) for token in tokens]
+        padding = [0] * (width - len(ids))
+        rows.append(ids + padding if tokenizer.padding == "post" else padding + ids)
+    return np.array(rows, dtype=np.int64)
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_vectorised_transform_matches_a_per_token_loop(level, padding, truncating, lowercase):
+    rng = np.random.default_rng(0)
+    alphabet = list("abcAB  .,!'xyzÉé") + ["İ", "😀", "\u4e2d", "\t", "_"]
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 40))) for _ in range(300)]
+    tokenizer = CharTokenizer(
+        level=level,
+        max_length=25,
+        padding=padding,
+        truncating=truncating,
+        lowercase=lowercase,
+        max_tokens=12,
+    ).fit(texts[:200])
+    np.testing.assert_array_equal(
+        tokenizer.transform(texts), reference_transform(tokenizer, texts)
+    )

@@ -20,6 +20,7 @@ from skorch.callbacks import EarlyStopping, EpochScoring
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
+from ._batching import LengthGroupedLoader
 from ._module import LSTMNet
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
@@ -124,6 +125,7 @@ def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, se
         lr=estimator.learning_rate,
         max_epochs=estimator.max_epochs,
         batch_size=estimator.batch_size,
+        iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
         train_split=train_split,
         callbacks=callbacks,
@@ -377,9 +379,18 @@ class BaseLSTM(BaseEstimator):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
         X, _ = self._validate_input(X)
+        order = None
+        if self.input_type_ == "tokens":
+            # Batches of similar lengths waste little work on padding.
+            order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
+            X = X[order]
         with torch.no_grad(), preserved_rngs():
-            outputs = self.net_.forward(X, training=False)
-        return outputs.numpy().astype(np.float64)
+            outputs = self.net_.forward(X, training=False).numpy().astype(np.float64)
+        if order is None:
+            return outputs
+        unsorted = np.empty_like(outputs)
+        unsorted[order] = outputs
+        return unsorted
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,10 +4,8 @@ The subclasses add only what differs: how the target is encoded, the loss,
 the validation score and how raw outputs become predictions.
 """
 
-import random
 import warnings
 from abc import abstractmethod
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,6 +20,7 @@ from skorch.utils import to_tensor
 
 from ._batching import LengthGroupedLoader
 from ._module import LSTMNet
+from ._runtime import preserved_rngs, seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
     Interval,
@@ -51,33 +50,6 @@ class _SampleWeightedNet(NeuralNet):
             per_sample = per_sample.mean(dim=tuple(range(1, per_sample.ndim)))
         weight = to_tensor(X["sample_weight"], device=self.device)
         return (per_sample * weight).mean()
-
-
-@contextmanager
-def preserved_rngs():
-    """Restore every global RNG after the block, whatever it draws.
-
-    torch's CPU (and CUDA) generators, NumPy's global state and Python's
-    ``random`` are all left as the caller had them. (torch's DataLoader draws a
-    seed from the global generator each time it is iterated, even at predict.)
-    """
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    cuda_devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    try:
-        with torch.random.fork_rng(devices=cuda_devices):
-            yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-
-
-@contextmanager
-def seeded_rngs(seed):
-    """Seed torch for the block, then restore every global RNG."""
-    with preserved_rngs():
-        torch.manual_seed(seed)
-        yield
 
 
 def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, seed):
@@ -171,6 +143,7 @@ class BaseLSTM(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
         "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -191,6 +164,7 @@ class BaseLSTM(BaseEstimator):
         n_iter_no_change=5,
         input_type="auto",
         device="cpu",
+        n_threads=1,
         random_state=None,
         verbose=0,
     ):
@@ -207,6 +181,7 @@ class BaseLSTM(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.input_type = input_type
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -268,7 +243,7 @@ class BaseLSTM(BaseEstimator):
             seed=seed,
         )
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
-        with seeded_rngs(seed):
+        with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit(inputs, targets)
         self.net_ = net
         self.history_ = [
@@ -384,7 +359,7 @@ class BaseLSTM(BaseEstimator):
             # Batches of similar lengths waste little work on padding.
             order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
             X = X[order]
-        with torch.no_grad(), preserved_rngs():
+        with torch.no_grad(), preserved_rngs(), torch_threads(self.n_threads):
             outputs = self.net_.forward(X, training=False).numpy().astype(np.float64)
         if order is None:
             return outputs

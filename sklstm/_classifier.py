@@ -58,6 +58,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         ``'balanced'`` weighs classes inversely to their frequency in y.
     device : str, default='cpu'
         torch device to train and predict on, e.g. ``'cuda'``.
+    n_threads : int or None, default=1
+        torch threads (intra-op) during ``fit`` and ``predict``; the caller's
+        setting is restored afterwards. None uses torch's current setting. One
+        thread is the default because an LSTM's many small per-step
+        operations gain little from a second thread on a quiet machine and
+        lose many-fold when another process competes for the cores (see the
+        benchmarks page); it also keeps parallel searches (``n_jobs>1``, dask)
+        from oversubscribing.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split. With an int, two fits on CPU give identical predictions. The
@@ -135,6 +143,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         input_type="auto",
         class_weight=None,
         device="cpu",
+        n_threads=1,
         random_state=None,
         verbose=0,
     ):
@@ -152,6 +161,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             n_iter_no_change=n_iter_no_change,
             input_type=input_type,
             device=device,
+            n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
         )

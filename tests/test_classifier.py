@@ -175,3 +175,29 @@ def test_dataframe_input_records_feature_names():
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         from_array = model.predict_proba(X)
     np.testing.assert_array_equal(model.predict_proba(frame), from_array)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_fit_and_predict_use_n_threads_and_restore_the_callers(monkeypatch, n_threads):
+    from sklstm._module import LSTMNet
+
+    seen = []
+    original_forward = LSTMNet.forward
+
+    def recording_forward(module, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original_forward(module, *args, **kwargs)
+
+    monkeypatch.setattr(LSTMNet, "forward", recording_forward)
+    X, y = separable_sequences()
+    callers = 3 - n_threads  # anything else than n_threads
+    previous = torch.get_num_threads()
+    torch.set_num_threads(callers)
+    try:
+        model = tiny(n_threads=n_threads).fit(X, y)
+        assert torch.get_num_threads() == callers
+        model.predict(X)
+        assert torch.get_num_threads() == callers
+    finally:
+        torch.set_num_threads(previous)
+    assert seen and set(seen) == {n_threads}

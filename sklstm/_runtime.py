@@ -1,0 +1,51 @@
+"""The process-wide torch state that fit and predict set, and then restore.
+
+torch keeps its random generator and its thread count per process. The
+estimators seed the one and pin the other for the duration of a call, and give
+the caller back the state they had.
+"""
+
+import random
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+
+@contextmanager
+def preserved_rngs():
+    """Restore every global RNG after the block, whatever it draws.
+
+    torch's CPU (and CUDA) generators, NumPy's global state and Python's
+    ``random`` are all left as the caller had them. (torch's DataLoader draws a
+    seed from the global generator each time it is iterated, even at predict.)
+    """
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    cuda_devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    try:
+        with torch.random.fork_rng(devices=cuda_devices):
+            yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+@contextmanager
+def seeded_rngs(seed):
+    """Seed torch for the block, then restore every global RNG."""
+    with preserved_rngs():
+        torch.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run the block with ``n_threads`` torch threads (None: leave as is)."""
+    previous = torch.get_num_threads()
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -68,9 +68,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         from oversubscribing.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
-        split. With an int, two fits on CPU give identical predictions. The
-        global random states of torch, NumPy and ``random`` are left as they
-        were.
+        split. With an int, two fits on CPU give identical predictions, and
+        the global random states of torch, NumPy and ``random`` are left as
+        they were. None draws the seed from NumPy's global generator, as
+        scikit-learn's estimators do.
     verbose : int, default=0
         1 prints a line per epoch (losses, validation score, time); 0 prints
         nothing.

@@ -1,0 +1,130 @@
+"""Peak memory (RSS) of an LSTMClassifier fit against the hand-written PyTorch loop.
+
+Each measurement runs in a fresh Python process (this script, with
+``--child``), which loads the tweets, tokenizes them with
+``CharTokenizer(max_length=140)`` and then trains for one epoch (``sklstm``:
+``LSTMClassifier(units=64, embedding_dim=32, batch_size=64)``;
+``handwritten``: the same layers in the tutorials' loop, see bench_fit.py), or
+stops there (``baseline``: imports, data and ids only). At its end the child
+reports its peak resident set size (``VmHWM`` from /proc/self/status; on
+systems without /proc, ``getrusage``'s ``ru_maxrss``).
+
+Figures (sklstm divided by the reference; below 1: sklstm needs less):
+
+* ``peak_rss_vs_handwritten``: the two children's peaks;
+* ``fit_rss_vs_handwritten``: the same after subtracting the baseline's peak,
+  i.e. the memory the fit itself adds over what both load anyway.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from _common import (
+    apply_threads,
+    check_data,
+    emit,
+    load_split,
+    make_parser,
+    rounded,
+    train_handwritten,
+)
+from sklstm import CharTokenizer, LSTMClassifier
+
+CHILDREN = ("baseline", "sklstm", "handwritten")
+
+
+def peak_rss_mb():
+    """This process's peak resident set size so far, in MiB."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024, "VmHWM"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss is in KiB on Linux, in bytes on macOS.
+    return (peak / 2**20 if sys.platform == "darwin" else peak / 1024), "ru_maxrss"
+
+
+def run_child(which, quick, threads):
+    """Train (or not) as ``which`` says, and print the peak RSS as JSON."""
+    texts_train, _, y_train, _ = load_split(n_samples=1500 if quick else None)
+    # Pre-padding for the hand loop, which reads the last step of each row (as
+    # in bench_fit.py); sklstm ignores padding, wherever it stands.
+    padding = "pre" if which == "handwritten" else "post"
+    tokenizer = CharTokenizer(max_length=140, padding=padding).fit(texts_train)
+    ids_train = tokenizer.transform(texts_train)
+    if which == "sklstm":
+        LSTMClassifier(
+            units=64, embedding_dim=32, batch_size=64, learning_rate=1e-3,
+            max_epochs=1, n_threads=threads, random_state=0,
+        ).fit(ids_train, y_train)
+    elif which == "handwritten":
+        classes, targets = np.unique(y_train, return_inverse=True)
+        train_handwritten(
+            ids_train,
+            targets,
+            vocabulary_size=len(tokenizer.vocabulary_) + 2,
+            n_classes=len(classes),
+            epochs=1,
+        )
+    peak, source = peak_rss_mb()
+    print(json.dumps({"child": which, "peak_rss_mb": peak, "source": source}))
+
+
+def measure(which, args):
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", which]
+    if args.quick:
+        command.append("--quick")
+    command += ["--threads", str(args.threads)]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(
+            f"the {which!r} child failed with exit status {completed.returncode}:\n"
+            f"{completed.stderr}"
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = make_parser(__doc__.splitlines()[0])
+    parser.add_argument("--child", choices=CHILDREN, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    apply_threads(args.threads)
+    if args.child:
+        run_child(args.child, args.quick, args.threads)
+        return
+
+    check_data()
+    reports = {which: measure(which, args) for which in CHILDREN}
+    peak = {which: report["peak_rss_mb"] for which, report in reports.items()}
+    added = {which: peak[which] - peak["baseline"] for which in ("sklstm", "handwritten")}
+    emit(
+        "memory",
+        quick=args.quick,
+        ratios={
+            "peak_rss_vs_handwritten": peak["sklstm"] / peak["handwritten"],
+            "fit_rss_vs_handwritten": added["sklstm"] / added["handwritten"],
+        },
+        lower_is_better=["peak_rss_vs_handwritten", "fit_rss_vs_handwritten"],
+        absolute={
+            "peak_rss_mb": {which: rounded(value) for which, value in peak.items()},
+            "rss_added_by_fit_mb": {which: rounded(value) for which, value in added.items()},
+        },
+        settings={
+            "epochs": 1,
+            "max_length": 140,
+            "source": reports["sklstm"]["source"],
+            "threads": args.threads,
+            "quick_subset": 1500 if args.quick else None,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Prediction latency and throughput of an sklstm pipeline against TF-IDF + logistic regression.
+
+Both pipelines take raw texts: ``CharTokenizer(max_length=140) +
+LSTMClassifier`` (one epoch on the tweets' training split: the architecture,
+not the training, sets the cost of a prediction) and ``TfidfVectorizer +
+LogisticRegression``. Figures (sklstm divided by the reference):
+
+* ``single_text_latency_vs_tfidf_logreg``: median wall time of
+  ``predict_proba([text])`` on one raw text, over ``--calls`` calls (200)
+  after a warm-up, each call on the next test text, the two pipelines called
+  in turn (below 1: sklstm answers faster);
+* ``throughput_vs_tfidf_logreg``: texts per second of ``predict_proba`` on the
+  whole test split at once, best of 3 interleaved runs (above 1: sklstm is
+  faster).
+
+The absolute latencies (ms) and throughputs are reported too.
+"""
+
+import statistics
+import time
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from _common import apply_threads, emit, load_split, make_parser, rounded
+from sklstm import CharTokenizer, LSTMClassifier
+
+WARM_UP_CALLS = 20
+
+
+def main():
+    parser = make_parser(__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200, help="timed single-text calls (default 200)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed whole-test-set runs (best kept)")
+    args = parser.parse_args()
+    apply_threads(args.threads)
+    calls = 50 if args.quick else args.calls
+    texts_train, texts_test, y_train, y_test = load_split(n_samples=1500 if args.quick else None)
+
+    models = {
+        "sklstm": make_pipeline(
+            CharTokenizer(max_length=140),
+            LSTMClassifier(
+                units=64,
+                embedding_dim=32,
+                batch_size=64,
+                learning_rate=1e-3,
+                max_epochs=1,
+                n_threads=args.threads,
+                random_state=0,
+            ),
+        ),
+        "tfidf_logreg": make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000)),
+    }
+    fit_seconds = {}
+    for name, model in models.items():
+        start = time.perf_counter()
+        model.fit(texts_train, y_train)
+        fit_seconds[name] = time.perf_counter() - start
+
+    latencies = {name: [] for name in models}
+    for call in range(WARM_UP_CALLS + calls):
+        text = [texts_test[call % len(texts_test)]]
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.predict_proba(text)
+            if call >= WARM_UP_CALLS:
+                latencies[name].append(time.perf_counter() - start)
+    median_ms = {name: 1e3 * statistics.median(values) for name, values in latencies.items()}
+
+    best_seconds = {name: float("inf") for name in models}
+    for _ in range(args.repeats):
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.predict_proba(texts_test)
+            best_seconds[name] = min(best_seconds[name], time.perf_counter() - start)
+    texts_per_second = {name: len(texts_test) / value for name, value in best_seconds.items()}
+
+    emit(
+        "predict",
+        quick=args.quick,
+        ratios={
+            "single_text_latency_vs_tfidf_logreg": median_ms["sklstm"] / median_ms["tfidf_logreg"],
+            "throughput_vs_tfidf_logreg": texts_per_second["sklstm"]
+            / texts_per_second["tfidf_logreg"],
+        },
+        lower_is_better=["single_text_latency_vs_tfidf_logreg"],
+        absolute={
+            "single_text_median_ms": {name: rounded(value) for name, value in median_ms.items()},
+            "single_text_p90_ms": {
+                name: rounded(1e3 * float(np.percentile(values, 90)))
+                for name, values in latencies.items()
+            },
+            "texts_per_second": {name: rounded(value) for name, value in texts_per_second.items()},
+            "fit_seconds": {name: rounded(value) for name, value in fit_seconds.items()},
+            "test_accuracy": {
+                name: round(float(model.score(texts_test, y_test)), 4)
+                for name, model in models.items()
+            },
+        },
+        settings={
+            "n_train": len(texts_train),
+            "n_test": len(texts_test),
+            "calls": calls,
+            "warm_up_calls": WARM_UP_CALLS,
+            "repeats": args.repeats,
+            "lstm_epochs": 1,
+            "threads": args.threads,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -28,6 +28,10 @@ OOV_TOKEN = "\ufffd"
 _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 
 
+def _lengths(pieces):
+    return np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+
+
 class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Turn raw texts into padded sequences of integer token ids.
 
@@ -141,8 +145,9 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         texts = check_texts(X, type(self).__name__)
         tokens, lengths = self._split(texts)
         if self.level == "char":
-            code_points, counts = np.unique(tokens, return_counts=True)
-            counts = Counter(dict(zip(map(chr, code_points.tolist()), counts.tolist())))
+            per_code_point = np.bincount(tokens)
+            seen = np.flatnonzero(per_code_point)
+            counts = dict(zip(map(chr, seen.tolist()), per_code_point[seen].tolist()))
         else:
             counts = Counter(tokens)
         kept = [
@@ -196,30 +201,54 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         word level a list of str. With ``keep``, each text is first truncated
         to ``keep`` tokens (from the side ``truncating`` says).
         """
+        if self.level == "char":
+            return self._split_chars(texts, keep)
         if self.lowercase:
             texts = [text.lower() for text in texts]
-        if self.level == "char":
-            pieces = texts
-        else:
-            pieces = [_WORD_PATTERN.findall(text) for text in texts]
+        pieces = [_WORD_PATTERN.findall(text) for text in texts]
+        lengths = _lengths(pieces)
         if keep is not None:
-            if self.truncating == "post":
-                pieces = [piece[:keep] for piece in pieces]
-            else:
-                pieces = [piece[-keep:] for piece in pieces]
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        if self.level == "char":
-            # One buffer of code points for the whole corpus: no loop per character.
-            joined = "".join(pieces).encode("utf-32-le", errors="surrogatepass")
-            return np.frombuffer(joined, dtype=np.uint32), lengths
+            self._truncate(pieces, lengths, keep)
         return list(chain.from_iterable(pieces)), lengths
+
+    def _split_chars(self, texts, keep):
+        lengths = _lengths(texts)
+        if keep is not None and lengths.max(initial=0) > keep:
+            texts = list(texts)
+            self._truncate(texts, lengths, keep)
+        joined = "".join(texts)
+        if self.lowercase:
+            lowered = joined.lower()
+            # A few characters lowercase to two ("İ"): then per-text lengths change.
+            if len(lowered) == len(joined):
+                joined = lowered
+            else:
+                texts = [text.lower() for text in texts]
+                lengths = _lengths(texts)
+                if keep is not None:
+                    self._truncate(texts, lengths, keep)
+                joined = "".join(texts)
+        # One buffer of code points for the whole corpus: no loop per character.
+        code_points = np.frombuffer(
+            joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32
+        )
+        return code_points, lengths
+
+    def _truncate(self, pieces, lengths, keep):
+        """Cut, in place, the pieces longer than ``keep`` (and their lengths)."""
+        for row in np.flatnonzero(lengths > keep).tolist():
+            piece = pieces[row]
+            pieces[row] = piece[:keep] if self.truncating == "post" else piece[-keep:]
+        np.minimum(lengths, keep, out=lengths)
 
     def _build_lookup(self):
         """Index ``vocabulary_`` for vectorised lookups in ``transform``."""
         tokens_by_id = sorted(self.vocabulary_, key=self.vocabulary_.get)
         if self.level == "char":
             code_points = np.array([ord(token) for token in tokens_by_id])
-            self._id_of_code_point = np.full(code_points.max() + 1, OOV_ID, np.int64)
+            # One entry past the largest known code point: every larger one is
+            # clipped onto it and reads out-of-vocabulary.
+            self._id_of_code_point = np.full(code_points.max() + 2, OOV_ID, np.int64)
             self._id_of_code_point[code_points] = [self.vocabulary_[t] for t in tokens_by_id]
         else:
             self._word_index = pd.Index(tokens_by_id, dtype=object)
@@ -227,20 +256,20 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _lookup_ids(self, tokens):
         if self.level == "char":
             table = self._id_of_code_point
-            known = tokens < len(table)
-            return np.where(known, table[np.where(known, tokens, 0)], OOV_ID)
+            return table[np.minimum(tokens, len(table) - 1)]
         positions = self._word_index.get_indexer(tokens)
         return np.where(positions >= 0, positions + FIRST_TOKEN_ID, OOV_ID)
 
     def _pad(self, ids, lengths):
-        """Scatter each text's ids into its row, after or before the padding."""
-        padded = np.zeros((len(lengths), self.max_length_), dtype=np.int64)
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        row_starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        columns = np.arange(len(ids)) - row_starts
-        if self.padding == "pre":
-            columns += np.repeat(self.max_length_ - lengths, lengths)
-        padded[rows, columns] = ids
+        """Place each text's ids in its row, after or before the padding."""
+        columns = np.arange(self.max_length_)
+        if self.padding == "post":
+            is_token = columns < lengths[:, np.newaxis]
+        else:
+            is_token = columns >= (self.max_length_ - lengths)[:, np.newaxis]
+        padded = np.zeros(is_token.shape, dtype=np.int64)
+        # Row-major order of the mask is the order of the flat ids.
+        padded[is_token] = ids
         return padded
 
     def inverse_transform(self, X):

@@ -75,6 +75,8 @@ def check_texts(texts, estimator_name):
         raise ValueError(
             f"{estimator_name} got 0 texts; at least one is required."
         )
+    if set(map(type, values)) == {str}:  # the common case, checked at C speed
+        return values
     for position, value in enumerate(values):
         if isinstance(value, str):
             continue

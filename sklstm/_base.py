@@ -20,7 +20,7 @@ from skorch.utils import to_tensor
 
 from ._batching import LengthGroupedLoader
 from ._module import LSTMNet
-from ._runtime import preserved_rngs, seeded_rngs, torch_threads
+from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
     Interval,
@@ -359,8 +359,15 @@ class BaseLSTM(BaseEstimator):
             # Batches of similar lengths waste little work on padding.
             order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
             X = X[order]
-        with torch.no_grad(), preserved_rngs(), torch_threads(self.n_threads):
-            outputs = self.net_.forward(X, training=False).numpy().astype(np.float64)
+        # The module is called directly, batch by batch: skorch's DataLoader
+        # would cost more than the LSTM itself on a single short text.
+        module = self.net_.module_.eval()
+        batches = []
+        with torch.inference_mode(), torch_threads(self.n_threads):
+            for start in range(0, len(X), self.batch_size):
+                batch = torch.as_tensor(X[start : start + self.batch_size], device=self.device)
+                batches.append(module(batch).cpu())
+        outputs = torch.cat(batches).numpy().astype(np.float64)
         if order is None:
             return outputs
         unsorted = np.empty_like(outputs)

@@ -18,7 +18,7 @@ def preserved_rngs():
 
     torch's CPU (and CUDA) generators, NumPy's global state and Python's
     ``random`` are all left as the caller had them. (torch's DataLoader draws a
-    seed from the global generator each time it is iterated, even at predict.)
+    seed from the global generator each time it is iterated.)
     """
     python_state = random.getstate()
     numpy_state = np.random.get_state()

@@ -52,57 +52,45 @@ class _SampleWeightedNet(NeuralNet):
         return (per_sample * weight).mean()
 
 
-def build_net(estimator, *, n_outputs, criterion, validation_score, stratify, seed):
-    """Turn the estimator's flat parameters into an (unfitted) skorch net.
+def build_net(
+    *,
+    module_params,
+    criterion,
+    max_epochs,
+    batch_size,
+    learning_rate,
+    device,
+    verbose,
+    criterion_params=None,
+    net_class=None,
+    train_split=None,
+    callbacks=(),
+):
+    """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
-    This is the only place that knows skorch's ``module__`` / ``iterator__``
-    routing, so that users only ever see flat, self-explaining parameters.
+    The only place that knows skorch's ``module__`` / ``criterion__`` /
+    ``iterator_train__`` routing, so that users only ever see flat,
+    self-explaining parameters. Training batches are grouped by length (see
+    ``_batching``); the optimizer is Adam.
     """
-    if estimator.input_type_ == "tokens":
-        module_input = {"module__vocabulary_size": estimator.vocabulary_size_}
-    else:
-        values_per_step = estimator.input_shape_[1] if len(estimator.input_shape_) == 2 else 1
-        module_input = {"module__n_input_features": values_per_step}
-    callbacks = []
-    train_split = None
-    if estimator.early_stopping:
-        train_split = ValidSplit(
-            estimator.validation_fraction, stratified=stratify, random_state=seed
-        )
-        callbacks = [
-            EpochScoring(
-                validation_score,
-                name="valid_score",
-                lower_is_better=False,
-                on_train=False,
-            ),
-            EarlyStopping(
-                monitor="valid_loss",
-                patience=estimator.n_iter_no_change,
-                load_best=True,
-            ),
-        ]
-    return _SampleWeightedNet(
+    routed = {f"module__{name}": value for name, value in module_params.items()}
+    routed.update(
+        {f"criterion__{name}": value for name, value in (criterion_params or {}).items()}
+    )
+    return (net_class or _SampleWeightedNet)(
         module=LSTMNet,
-        module__n_outputs=n_outputs,
-        module__embedding_dim=estimator.embedding_dim,
-        module__units=estimator.units,
-        module__num_layers=estimator.num_layers,
-        module__bidirectional=estimator.bidirectional,
-        module__dropout=estimator.dropout,
-        **module_input,
         criterion=criterion,
-        criterion__reduction="none",
         optimizer=torch.optim.Adam,
-        lr=estimator.learning_rate,
-        max_epochs=estimator.max_epochs,
-        batch_size=estimator.batch_size,
+        lr=learning_rate,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
         iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
         train_split=train_split,
-        callbacks=callbacks,
-        device=estimator.device,
-        verbose=estimator.verbose,
+        callbacks=list(callbacks),
+        device=device,
+        verbose=verbose,
+        **routed,
     )
 
 
@@ -234,14 +222,7 @@ class BaseLSTM(BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         targets, weights, n_outputs = self._encode_target(y, sample_weight)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = build_net(
-            self,
-            n_outputs=n_outputs,
-            criterion=self._criterion(),
-            validation_score=self._validation_score,
-            stratify=self._stratify_validation,
-            seed=seed,
-        )
+        net = self._build_net(n_outputs, seed)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
         with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit(inputs, targets)
@@ -252,6 +233,51 @@ class BaseLSTM(BaseEstimator):
         ]
         self.n_iter_ = len(self.history_)
         return self
+
+    def _build_net(self, n_outputs, seed):
+        if self.input_type_ == "tokens":
+            module_input = {"vocabulary_size": self.vocabulary_size_}
+        else:
+            values_per_step = self.input_shape_[1] if len(self.input_shape_) == 2 else 1
+            module_input = {"n_input_features": values_per_step}
+        train_split, callbacks = None, []
+        if self.early_stopping:
+            train_split = ValidSplit(
+                self.validation_fraction,
+                stratified=self._stratify_validation,
+                random_state=seed,
+            )
+            callbacks = [
+                EpochScoring(
+                    self._validation_score,
+                    name="valid_score",
+                    lower_is_better=False,
+                    on_train=False,
+                ),
+                EarlyStopping(
+                    monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+                ),
+            ]
+        return build_net(
+            module_params=dict(
+                n_outputs=n_outputs,
+                embedding_dim=self.embedding_dim,
+                units=self.units,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                **module_input,
+            ),
+            criterion=self._criterion(),
+            criterion_params=dict(reduction="none"),
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            device=self.device,
+            verbose=self.verbose,
+            train_split=train_split,
+            callbacks=callbacks,
+        )
 
     def _validate_input(self, X, y=None, reset=False):
         """Check X (and y in fit) and convert X to what the module reads.

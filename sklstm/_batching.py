@@ -23,7 +23,7 @@ def token_lengths(dataset):
     if isinstance(dataset, Subset):
         lengths = token_lengths(dataset.dataset)
         return None if lengths is None else lengths[np.asarray(dataset.indices)]
-    X = dataset.X["X"]
+    X = dataset.X["X"] if isinstance(dataset.X, dict) else dataset.X
     if X.dtype.kind not in "iu":
         return None
     return np.count_nonzero(X, axis=1)

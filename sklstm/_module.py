@@ -74,6 +74,11 @@ class LSTMNet(nn.Module):
         Values per step for numeric sequences; ignored for token ids.
     embedding_dim, units, num_layers, bidirectional, dropout
         As in :class:`sklstm.LSTMClassifier`.
+    every_step : bool, default=False
+        Return the head's output at every step, shape ``(n_samples, width,
+        n_outputs)`` with ``width`` the batch's longest sequence (a language
+        model's next-token scores), instead of one summary per sequence.
+        Forward direction only.
     """
 
     def __init__(
@@ -86,8 +91,12 @@ class LSTMNet(nn.Module):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        every_step=False,
     ):
         super().__init__()
+        if every_step and bidirectional:
+            raise ValueError("every_step reads the forward direction only.")
+        self.every_step = every_step
         self.reads_tokens = vocabulary_size is not None
         if self.reads_tokens:
             self.embedding = nn.Embedding(vocabulary_size, embedding_dim, padding_idx=0)
@@ -134,6 +143,8 @@ class LSTMNet(nn.Module):
                     [outputs, reverse_within_length(backward_outputs, lengths)], dim=2
                 )
             steps = outputs
+        if self.every_step:
+            return self.head(self.dropout(steps))
         summary = self._summarize(steps, lengths)
         return self.head(self.dropout(summary))
 

@@ -1,0 +1,357 @@
+"""LSTMTextGenerator: a character- or word-level language model that writes text."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.utils import to_tensor
+from torch import nn
+
+from ._base import build_net
+from ._runtime import seeded_rngs, torch_threads
+from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
+from ._validation import Interval, StrOptions, check_texts
+
+
+class _NextTokenNet(NeuralNet):
+    """A skorch net whose loss is the mean cross-entropy of every real next token."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # The module cuts each batch to its longest sequence; padding targets (0)
+        # beyond that width, and within it, carry no loss.
+        y_true = to_tensor(y_true, device=self.device)[:, : y_pred.shape[1]]
+        return self.criterion_(y_pred.transpose(1, 2), y_true)
+
+
+class LSTMTextGenerator(BaseEstimator):
+    """Character- or word-level LSTM language model that generates text.
+
+    ``fit`` learns to predict each token of the training texts from the tokens
+    before it (teacher forcing over every position); ``generate`` writes new
+    text from a prompt, one token at a time; ``score`` is the mean
+    log-likelihood per token of held-out texts, so that ``GridSearchCV`` tunes
+    it with no scorer.
+
+    Parameters
+    ----------
+    level : {'char', 'word'}, default='char'
+        What a token is, as in :class:`CharTokenizer`.
+    max_length : int, default=100
+        Tokens of context the model reads: the training texts are cut into
+        windows of this length, and generation conditions on the last
+        ``max_length`` tokens.
+    lowercase : bool, default=False
+        Lowercase texts first (a smaller vocabulary; generated text is
+        lowercase).
+    max_tokens : int, default=None
+        Keep only the most frequent tokens; the others are out-of-vocabulary.
+    min_frequency : int, default=1
+        Drop tokens seen fewer times in ``fit``.
+    units : int, default=128
+        Size of the LSTM's hidden state.
+    embedding_dim : int, default=32
+        Size of the token embedding.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout rate between stacked layers and before the output layer.
+    max_epochs : int, default=10
+        Passes over the training texts.
+    batch_size : int, default=32
+        Windows per gradient step.
+    learning_rate : float, default=3e-3
+        Adam's learning rate.
+    device : str, default='cpu'
+        torch device to train and generate on.
+    n_threads : int or None, default=1
+        torch threads during ``fit``, ``generate`` and ``score``, as in
+        :class:`LSTMClassifier`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation and batch order (not sampling: see
+        ``generate``). With an int, two fits on CPU give identical models.
+    verbose : int, default=0
+        1 prints a line per epoch.
+
+    Attributes
+    ----------
+    tokenizer_ : CharTokenizer
+        The fitted tokenizer; its ``vocabulary_`` maps tokens to ids.
+    boundary_id_ : int
+        Id of the token that marks where a text ends and the next begins
+        (written as a newline by ``generate``).
+    net_ : skorch.NeuralNet
+        The fitted skorch net.
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``train_loss`` (mean negative
+        log-likelihood per token), ``dur``.
+
+    See Also
+    --------
+    CharTokenizer : The tokenizer it builds on.
+
+    Notes
+    -----
+    The training texts are joined into one stream, each text followed by the
+    boundary token, and the stream is cut into windows of ``max_length``
+    tokens; every token is the target of exactly one position. The boundary
+    token also starts every generation, so that an empty prompt begins a new
+    text.
+
+    Examples
+    --------
+    >>> from sklstm import LSTMTextGenerator
+    >>> generator = LSTMTextGenerator(max_length=24, units=32, max_epochs=60,
+    ...                               learning_rate=0.02, random_state=0)
+    >>> generator = generator.fit(["hello world"] * 40)
+    >>> generator.generate("h", n_tokens=10, temperature=0)
+    'ello world'
+    """
+
+    _parameter_constraints = {
+        "level": [StrOptions({"char", "word"})],
+        "max_length": [Interval(Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
+        "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        level="char",
+        max_length=100,
+        lowercase=False,
+        max_tokens=None,
+        min_frequency=1,
+        units=128,
+        embedding_dim=32,
+        num_layers=1,
+        dropout=0.0,
+        max_epochs=10,
+        batch_size=32,
+        learning_rate=3e-3,
+        device="cpu",
+        n_threads=1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.level = level
+        self.max_length = max_length
+        self.lowercase = lowercase
+        self.max_tokens = max_tokens
+        self.min_frequency = min_frequency
+        self.units = units
+        self.embedding_dim = embedding_dim
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Learn to predict each token of the texts from the tokens before it.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training texts (documents or lines): a list, 1-D array, pandas
+            Series or one-column DataFrame.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMTextGenerator
+            The fitted generator.
+        """
+        self._validate_params()
+        texts = check_texts(X, type(self).__name__)
+        self.tokenizer_ = CharTokenizer(
+            level=self.level,
+            lowercase=self.lowercase,
+            max_tokens=self.max_tokens,
+            min_frequency=self.min_frequency,
+        ).fit(texts)
+        self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
+        inputs, targets = self._windows(texts)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        n_ids = self.boundary_id_ + 1
+        net = build_net(
+            net_class=_NextTokenNet,
+            module_params=dict(
+                n_outputs=n_ids,
+                vocabulary_size=n_ids,
+                embedding_dim=self.embedding_dim,
+                units=self.units,
+                num_layers=self.num_layers,
+                dropout=self.dropout,
+                every_step=True,
+            ),
+            criterion=nn.CrossEntropyLoss,
+            criterion_params=dict(ignore_index=PAD_ID),
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            device=self.device,
+            verbose=self.verbose,
+        )
+        with seeded_rngs(seed), torch_threads(self.n_threads):
+            net.fit({"X": inputs}, targets)
+        self.net_ = net
+        self.history_ = [
+            {key: float(epoch[key]) if key != "epoch" else epoch[key]
+             for key in ("epoch", "train_loss", "dur")}
+            for epoch in net.history
+        ]
+        return self
+
+    def _token_stream(self, texts):
+        """The ids of all texts, each text followed by the boundary id."""
+        tokens, lengths = self.tokenizer_._split(texts)
+        ids = self.tokenizer_._lookup_ids(tokens)
+        # Insert one boundary id after each text's tokens (and one at the start).
+        ends = np.cumsum(lengths)
+        stream = np.insert(ids, ends, self.boundary_id_)
+        return np.concatenate([[self.boundary_id_], stream]).astype(np.int64)
+
+    def _windows(self, texts):
+        """Inputs and next-token targets: the stream cut into ``max_length`` windows."""
+        stream = self._token_stream(texts)
+        n_windows = -(-(len(stream) - 1) // self.max_length)
+        padded = np.zeros(n_windows * self.max_length + 1, dtype=np.int64)
+        padded[: len(stream)] = stream
+        inputs = padded[:-1].reshape(n_windows, self.max_length)
+        targets = padded[1:].reshape(n_windows, self.max_length)
+        # Where the stream has ended, the input is padding: its target must be too.
+        targets = np.where(inputs == PAD_ID, PAD_ID, targets)
+        return inputs, targets
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per token of ``X`` (natural log; higher is better).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Held-out texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean over every token of X (and every text boundary) of the log
+            of the probability the model gave it.
+        """
+        check_is_fitted(self)
+        texts = check_texts(X, type(self).__name__)
+        inputs, targets = self._windows(texts)
+        module = self.net_.module_.eval()
+        total, count = 0.0, 0
+        with torch.inference_mode(), torch_threads(self.n_threads):
+            for start in range(0, len(inputs), self.batch_size):
+                batch = torch.as_tensor(inputs[start : start + self.batch_size], device=self.device)
+                log_probs = torch.log_softmax(module(batch), dim=2).cpu()
+                batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
+                batch_targets = batch_targets[:, : log_probs.shape[1]]
+                picked = log_probs.gather(2, batch_targets.unsqueeze(2)).squeeze(2)
+                real = batch_targets != PAD_ID
+                total += picked[real].double().sum().item()
+                count += int(real.sum())
+        return total / count
+
+    def perplexity(self, X):
+        """Perplexity of ``X``: ``exp(-score(X))``, lower is better.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Held-out texts.
+
+        Returns
+        -------
+        perplexity : float
+            1 for a perfect model; the vocabulary size for a uniform guess.
+        """
+        return float(np.exp(-self.score(X)))
+
+    def generate(self, prompt="", n_tokens=100, temperature=1.0, random_state=None):
+        """Write ``n_tokens`` tokens that continue ``prompt``.
+
+        Parameters
+        ----------
+        prompt : str, default=''
+            Text to continue; tokens unseen in fit are read as
+            out-of-vocabulary. The empty prompt starts a new text.
+        n_tokens : int, default=100
+            Number of tokens to write.
+        temperature : float, default=1.0
+            0 takes the most probable token each time (greedy); higher values
+            sample from the model's distribution sharpened (< 1) or flattened
+            (> 1).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling: the same value gives the same text.
+
+        Returns
+        -------
+        text : str
+            The continuation only (without the prompt). Word-level tokens are
+            joined with spaces; a text boundary is written as a newline.
+        """
+        check_is_fitted(self)
+        if not isinstance(prompt, str):
+            raise ValueError(f"prompt must be a str, got {type(prompt).__name__}.")
+        if not isinstance(n_tokens, Integral) or n_tokens < 0:
+            raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}.")
+        if not isinstance(temperature, Real) or not temperature >= 0:
+            raise ValueError(
+                f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}."
+            )
+        rng = check_random_state(random_state)
+        tokens, _ = self.tokenizer_._split([prompt])
+        context = [self.boundary_id_, *self.tokenizer_._lookup_ids(tokens).tolist()]
+        module = self.net_.module_.eval()
+        written = []
+        with torch.inference_mode(), torch_threads(self.n_threads):
+            for _ in range(n_tokens):
+                window = torch.as_tensor([context[-self.max_length :]], device=self.device)
+                logits = module(window)[0, -1].double().cpu()
+                logits[[PAD_ID, OOV_ID]] = -torch.inf  # never write padding or "unknown"
+                if temperature == 0:
+                    next_id = int(logits.argmax())
+                else:
+                    probabilities = torch.softmax(logits / temperature, dim=0).numpy()
+                    next_id = int(rng.choice(len(probabilities), p=probabilities))
+                context.append(next_id)
+                written.append(next_id)
+        return self._render(written)
+
+    def _render(self, ids):
+        id_to_token = {i: token for token, i in self.tokenizer_.vocabulary_.items()}
+        id_to_token[self.boundary_id_] = "\n"
+        separator = "" if self.level == "char" else " "
+        return separator.join(id_to_token[i] for i in ids)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.non_deterministic = False
+        return tags

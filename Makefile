@@ -1,8 +1,12 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
+# Extra sphinx-build options, e.g. SPHINXOPTS="-D plot_gallery=0" to build the
+# docs without running the gallery's examples.
+SPHINXOPTS ?=
 
-.PHONY: demo test install clean bench
+.PHONY: demo test install clean bench docs
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -18,6 +22,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
+$(DOCS_STAMP): $(STAMP)
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# The HTML pages in docs/_build/html; every example of the gallery runs, and
+# any warning fails the build.
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html $(SPHINXOPTS) docs docs/_build/html
+
 # One JSON line per benchmark on stdout (`make bench > benchmarks/results.jsonl`);
 # the recipe lines are not echoed so that stdout holds nothing else.
 # BENCH_ARGS goes to every script, e.g. BENCH_ARGS="--quick" or "--threads 1".
@@ -28,6 +41,8 @@ bench: $(STAMP)
 	@$(PYTHON) benchmarks/bench_gridsearch.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_predict.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_memory.py $(BENCH_ARGS)
+	@$(PYTHON) benchmarks/bench_threads.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+	rm -rf docs/_build docs/auto_examples docs/gen_modules docs/sg_execution_times.rst

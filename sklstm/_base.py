@@ -123,6 +123,7 @@ class BaseLSTM(BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions({"last", "max", "mean"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -144,6 +145,7 @@ class BaseLSTM(BaseEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        pooling="last",
         max_epochs=10,
         batch_size=64,
         learning_rate=1e-3,
@@ -161,6 +163,7 @@ class BaseLSTM(BaseEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.pooling = pooling
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -212,6 +215,24 @@ class BaseLSTM(BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMClassifier, LSTMRegressor
+        >>> X = np.array([[2, 3, 0], [3, 2, 2], [4, 5, 0], [5, 4, 4]])  # token ids
+        >>> y = ["a", "a", "b", "b"]
+        >>> model = LSTMClassifier(units=8, max_epochs=3, random_state=0)
+        >>> model = model.fit(X, y, sample_weight=[1.0, 1.0, 2.0, 2.0])
+        >>> model.classes_, model.input_type_, model.n_iter_
+        (array(['a', 'b'], dtype='<U1'), 'tokens', 3)
+
+        The same array as floats is read as numeric sequences:
+
+        >>> regressor = LSTMRegressor(units=8, max_epochs=3, random_state=0)
+        >>> regressor = regressor.fit(X.astype(float), [0.1, 0.2, 0.3, 0.4])
+        >>> regressor.input_type_, regressor.input_shape_
+        ('sequences', (3,))
         """
         self._validate_params()
         if y is not None:
@@ -266,6 +287,7 @@ class BaseLSTM(BaseEstimator):
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
                 dropout=self.dropout,
+                pooling=self.pooling,
                 **module_input,
             ),
             criterion=self._criterion(),

@@ -32,6 +32,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Also read each sequence backwards, from its last token.
     dropout : float, default=0.0
         Dropout rate between stacked layers and before the output layer.
+    pooling : {'last', 'max', 'mean'}, default='last'
+        How a sequence's LSTM outputs become one vector for the output layer,
+        always from its real steps only: ``'last'`` takes the state after its
+        last token (and, bidirectional, the backward state after its first);
+        ``'max'`` and ``'mean'`` pool the outputs of every real step, which
+        lets a long text's early words weigh as much as its last ones.
     max_epochs : int, default=10
         Number of passes over the training data (fewer with early stopping).
     batch_size : int, default=64
@@ -98,7 +104,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         predict time are read as out-of-vocabulary (1).
     n_features_in_ : int
         Number of columns (steps) of X in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of X, when X was a DataFrame with string column names.
 
     See Also
@@ -118,6 +124,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ... ).fit(texts, labels)
     >>> model.predict(["I love it", "I hate it"])
     array(['pos', 'neg'], dtype='<U3')
+    >>> model.score(texts, labels)  # accuracy
+    1.0
     """
 
     _parameter_constraints = {
@@ -135,6 +143,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        pooling="last",
         max_epochs=10,
         batch_size=64,
         learning_rate=1e-3,
@@ -154,6 +163,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            pooling=pooling,
             max_epochs=max_epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -222,6 +232,22 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; rows sum to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMClassifier
+        >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+        >>> y = ["two", "two", "three", "three"] * 4
+        >>> model = LSTMClassifier(units=8, max_epochs=20, learning_rate=0.05,
+        ...                        random_state=0).fit(X, y)
+        >>> model.classes_
+        array(['three', 'two'], dtype='<U5')
+        >>> proba = model.predict_proba([[2, 2, 2], [3, 0, 0]])
+        >>> proba.shape, proba.sum(axis=1).round(6)
+        ((2, 2), array([1., 1.]))
+        >>> proba.argmax(axis=1)
+        array([1, 0])
         """
         return softmax(self._raw_outputs(X), axis=1)
 
@@ -237,6 +263,17 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``, of y's type (never argmax indices).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMClassifier
+        >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+        >>> y = ["two", "two", "three", "three"] * 4
+        >>> model = LSTMClassifier(units=8, max_epochs=20, learning_rate=0.05,
+        ...                        random_state=0).fit(X, y)
+        >>> model.predict([[2, 2, 2], [3, 0, 0]])
+        array(['two', 'three'], dtype='<U5')
         """
         scores = self._raw_outputs(X)
         return self.classes_[np.argmax(scores, axis=1)]

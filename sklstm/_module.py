@@ -92,8 +92,11 @@ class LSTMNet(nn.Module):
         bidirectional=False,
         dropout=0.0,
         every_step=False,
+        pooling="last",
+        initialization="keras",
     ):
         super().__init__()
+        self.pooling = pooling
         if every_step and bidirectional:
             raise ValueError("every_step reads the forward direction only.")
         self.every_step = every_step
@@ -117,6 +120,32 @@ class LSTMNet(nn.Module):
             layer_input = units * (2 if bidirectional else 1)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(layer_input, n_outputs)
+        if initialization == "keras":
+            self._initialize_like_keras()
+
+    def _initialize_like_keras(self):
+        """Keras's LSTM initialisation, in place of PyTorch's uniform one.
+
+        Glorot-uniform input weights, orthogonal recurrent weights, zero biases
+        but a forget-gate bias of 1 (so that the cell remembers from the start,
+        Jozefowicz et al. 2015), Glorot-uniform head, and small uniform
+        embeddings. PyTorch's gate order in the stacked weights is i, f, g, o.
+        """
+        for lstm in [*self.forward_layers, *self.backward_layers]:
+            units = lstm.hidden_size
+            with torch.no_grad():
+                nn.init.xavier_uniform_(lstm.weight_ih_l0)
+                for gate in range(4):
+                    nn.init.orthogonal_(lstm.weight_hh_l0[gate * units : (gate + 1) * units])
+                lstm.bias_ih_l0.zero_()
+                lstm.bias_hh_l0.zero_()
+                lstm.bias_ih_l0[units : 2 * units] = 1.0
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+        if self.embedding is not None:
+            with torch.no_grad():
+                nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+                self.embedding.weight[0] = 0.0  # padding
 
     def forward(self, X, sample_weight=None):
         """Return one row of ``n_outputs`` raw scores per sequence.
@@ -149,6 +178,18 @@ class LSTMNet(nn.Module):
         return self.head(self.dropout(summary))
 
     def _summarize(self, outputs, lengths):
+        """One vector per row, from its real steps only (see ``pooling``)."""
+        if self.pooling == "last":
+            return self._last_state(outputs, lengths)
+        steps = torch.arange(outputs.shape[1], device=outputs.device)
+        is_real = (steps.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
+        if self.pooling == "mean":
+            total = (outputs * is_real).sum(dim=1)
+            return total / lengths.clamp(min=1).unsqueeze(1)
+        pooled = outputs.masked_fill(~is_real, -torch.inf).amax(dim=1)
+        return torch.where(torch.isfinite(pooled), pooled, 0.0)  # an empty row: zeros
+
+    def _last_state(self, outputs, lengths):
         """Each row's forward output at its last real step (and backward at its first)."""
         rows = torch.arange(outputs.shape[0], device=outputs.device)
         # An empty row (length 0) reads the output at step 0: finite, if meaningless.

@@ -28,6 +28,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Also read each sequence backwards, from its last step.
     dropout : float, default=0.0
         Dropout rate between stacked layers and before the output layer.
+    pooling : {'last', 'max', 'mean'}, default='last'
+        How a sequence's LSTM outputs become one vector for the output layer,
+        always from its real steps only: ``'last'`` takes the state after its
+        last token (and, bidirectional, the backward state after its first);
+        ``'max'`` and ``'mean'`` pool the outputs of every real step, which
+        lets a long text's early words weigh as much as its last ones.
     max_epochs : int, default=10
         Number of passes over the training data (fewer with early stopping).
     batch_size : int, default=64
@@ -91,7 +97,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         For token ids: one more than the largest id seen in fit.
     n_features_in_ : int
         Number of columns (steps) of X in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of X, when X was a DataFrame with string column names.
 
     See Also
@@ -108,6 +114,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     ...                       random_state=0).fit(X, y)
     >>> model.predict(X).round(1)
     array([0.4, 0.5, 0.6])
+    >>> model.score(X, y) > 0.9  # R²
+    True
     """
 
     _multi_output_target = True
@@ -121,6 +129,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        pooling="last",
         max_epochs=10,
         batch_size=64,
         learning_rate=1e-3,
@@ -139,6 +148,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            pooling=pooling,
             max_epochs=max_epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -188,8 +198,25 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, ``n_outputs_``)
             float64, 1-D when y was 1-D in fit.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMRegressor
+        >>> X = np.linspace(0, 1, 24).reshape(8, 3)  # 8 sequences of 3 steps
+        >>> y = X[:, -1] + 0.1
+        >>> model = LSTMRegressor(units=8, max_epochs=5, random_state=0).fit(X, y)
+        >>> model.predict(X[:2]).shape
+        (2,)
+
+        Several targets come back as columns:
+
+        >>> Y = np.column_stack([y, 2 * y])
+        >>> model = LSTMRegressor(units=8, max_epochs=5, random_state=0).fit(X, Y)
+        >>> model.predict(X[:2]).shape
+        (2, 2)
         """
         standardized = self._raw_outputs(X)
         predictions = standardized * self._y_scale + self._y_mean

@@ -50,6 +50,7 @@ def test_reverse_within_length_leaves_padding_in_place():
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_module_matches_packed_reference_lstm(bidirectional, num_layers):
+    # (pooling="last": the packed LSTM's final states are the reference.)
     # The same weights in torch's own LSTM over packed sequences: the reference
     # for "reads each sequence up to its own last token".
     torch.manual_seed(0)
@@ -96,7 +97,11 @@ def test_module_matches_packed_reference_lstm(bidirectional, num_layers):
         np.testing.assert_allclose(net(scattered).numpy(), expected.numpy(), atol=1e-5)
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["one-way", "bidirectional"])
+@pytest.fixture(
+    scope="module",
+    params=[(False, "last"), (True, "last"), (False, "max"), (True, "mean")],
+    ids=["one-way", "bidirectional", "max-pooled", "bidirectional-mean-pooled"],
+)
 def fitted_on_token_ids(request):
     rng = np.random.default_rng(1)
     sequences = random_sequences(rng, 80, 10)
@@ -106,7 +111,8 @@ def fitted_on_token_ids(request):
         units=8,
         embedding_dim=4,
         num_layers=2,
-        bidirectional=request.param,
+        bidirectional=request.param[0],
+        pooling=request.param[1],
         max_epochs=3,
         random_state=0,
     ).fit(X, y)
@@ -157,3 +163,19 @@ def test_negative_ids_are_refused(fitted_on_token_ids):
     X[5, 2] = -3
     with pytest.raises(ValueError, match=r"Token ids must be >= 0.*row 5 holds -3"):
         model.predict(X)
+
+
+def test_keras_style_initialisation():
+    net = LSTMNet(n_outputs=2, vocabulary_size=9, embedding_dim=4, units=5, num_layers=2,
+                  bidirectional=True)
+    for lstm in [*net.forward_layers, *net.backward_layers]:
+        bias = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
+        # gates i, f, g, o: only the forget gate starts open
+        np.testing.assert_array_equal(bias.numpy(), [0] * 5 + [1] * 5 + [0] * 10)
+        for gate in range(4):
+            block = lstm.weight_hh_l0[gate * 5 : (gate + 1) * 5].detach()
+            np.testing.assert_allclose((block @ block.T).numpy(), np.eye(5), atol=1e-5)
+    assert net.embedding.weight.abs().max() <= 0.05
+    assert not net.embedding.weight[0].any()
+    torch_default = LSTMNet(n_outputs=2, vocabulary_size=9, initialization="torch")
+    assert torch_default.forward_layers[0].bias_ih_l0.abs().sum() > 0

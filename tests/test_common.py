@@ -20,9 +20,21 @@ SAMPLE_WEIGHT_REASON = (
     "mini-batch training: reweighting is not equivalent to repeating or removing "
     "samples, which changes the batches and the number of optimizer steps"
 )
+# float32 matrix products give results that depend, in the last bits, on how
+# many rows are multiplied at once; scaled back to the targets' units, the
+# regressor's predictions of a batch and of its subsets then differ by ~1e-6
+# relative, above the check's absolute 1e-7 (the classifier's probabilities,
+# in [0, 1], stay below it). test_regressor.py pins the agreement to 1e-5.
+SUBSET_REASON = (
+    "float32 arithmetic: a batch's predictions and its subsets' agree to about 1e-6 "
+    "relative, not to the check's absolute 1e-7"
+)
 EXPECTED_FAILED_CHECKS = {
     "LSTMClassifier": {"check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT_REASON},
-    "LSTMRegressor": {"check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT_REASON},
+    "LSTMRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT_REASON,
+        "check_methods_subset_invariance": SUBSET_REASON,
+    },
 }
 
 
@@ -46,24 +58,27 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-# Checks that pass, per class; one more (check_array_api_input) is skipped by
-# scikit-learn unless SCIPY_ARRAY_API is set, and does not apply to torch models.
-PASSED_CHECKS = {"LSTMClassifier": 61, "LSTMRegressor": 58}
+# Checks that run, per class (passed, or failed as expected); one more
+# (check_array_api_input) is skipped by scikit-learn unless SCIPY_ARRAY_API is
+# set, and does not apply to torch models.
+CHECKS_RUN = {"LSTMClassifier": 62, "LSTMRegressor": 59}
 
 
 @pytest.mark.parametrize(
     "estimator", small_estimators(), ids=lambda estimator: type(estimator).__name__
 )
 def test_common_checks_really_run(estimator):
+    expected_failures = expected_failed_checks(estimator)
     report = check_estimator(
-        estimator,
-        on_fail=None,
-        expected_failed_checks=expected_failed_checks(estimator),
+        estimator, on_fail=None, expected_failed_checks=expected_failures
     )
     statuses = Counter(result["status"] for result in report)
     assert statuses["failed"] == 0, [r for r in report if r["status"] == "failed"]
-    assert statuses["xfail"] == len(expected_failed_checks(estimator))
-    assert statuses["passed"] == PASSED_CHECKS[type(estimator).__name__], statuses
+    assert statuses["passed"] + statuses["xfail"] == CHECKS_RUN[type(estimator).__name__]
+    assert {r["check_name"] for r in report if r["status"] == "xfail"} <= set(expected_failures)
+    assert [r["check_name"] for r in report if r["status"] == "skipped"] == [
+        "check_array_api_input"
+    ]
 
 
 def test_common_checks_skip_the_string_transformer():

@@ -117,3 +117,13 @@ def test_dataframe_of_windows():
     model = tiny().fit(frame, pd.Series(y))
     np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
     assert model.predict(frame).shape == (150,)
+
+
+def test_predictions_of_a_batch_and_of_its_subsets_agree():
+    # float32: to 1e-5 relative (scikit-learn's own check asks 1e-7 absolute,
+    # see test_common.py).
+    X, y = sine_windows()
+    model = tiny().fit(X, 100 + 50 * y)
+    whole = model.predict(X)
+    pieces = np.concatenate([model.predict(X[start : start + 7]) for start in range(0, 150, 7)])
+    np.testing.assert_allclose(pieces, whole, rtol=1e-5)

@@ -181,6 +181,16 @@ class LSTMTextGenerator(BaseEstimator):
         -------
         self : LSTMTextGenerator
             The fitted generator.
+
+        Examples
+        --------
+        >>> from sklstm import LSTMTextGenerator
+        >>> generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=2,
+        ...                               random_state=0).fit(["hello world"] * 4)
+        >>> sorted(generator.tokenizer_.vocabulary_)
+        [' ', 'd', 'e', 'h', 'l', 'o', 'r', 'w']
+        >>> generator.boundary_id_, len(generator.history_)
+        (10, 2)
         """
         self._validate_params()
         texts = check_texts(X, type(self).__name__)
@@ -259,6 +269,15 @@ class LSTMTextGenerator(BaseEstimator):
         score : float
             Mean over every token of X (and every text boundary) of the log
             of the probability the model gave it.
+
+        Examples
+        --------
+        >>> from sklstm import LSTMTextGenerator
+        >>> generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=2,
+        ...                               random_state=0).fit(["hello world"] * 4)
+        >>> score = generator.score(["hello word"])
+        >>> isinstance(score, float), score < 0
+        (True, True)
         """
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
@@ -289,6 +308,18 @@ class LSTMTextGenerator(BaseEstimator):
         -------
         perplexity : float
             1 for a perfect model; the vocabulary size for a uniform guess.
+
+        Examples
+        --------
+        >>> import math
+        >>> from sklstm import LSTMTextGenerator
+        >>> generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=2,
+        ...                               random_state=0).fit(["hello world"] * 4)
+        >>> perplexity = generator.perplexity(["hello word"])
+        >>> perplexity > 1
+        True
+        >>> math.isclose(perplexity, math.exp(-generator.score(["hello word"])))
+        True
         """
         return float(np.exp(-self.score(X)))
 
@@ -314,6 +345,19 @@ class LSTMTextGenerator(BaseEstimator):
         text : str
             The continuation only (without the prompt). Word-level tokens are
             joined with spaces; a text boundary is written as a newline.
+
+        Examples
+        --------
+        >>> from sklstm import LSTMTextGenerator
+        >>> generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=2,
+        ...                               random_state=0).fit(["hello world"] * 4)
+        >>> text = generator.generate("he", n_tokens=5, random_state=0)
+        >>> len(text)
+        5
+        >>> text == generator.generate("he", n_tokens=5, random_state=0)
+        True
+        >>> set(text) <= set("helo wrd\\n")
+        True
         """
         check_is_fitted(self)
         if not isinstance(prompt, str):

@@ -96,6 +96,8 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
            [2, 3, 4, 1, 0, 0]])
     >>> tokenizer.inverse_transform([[4, 2, 3, 0, 0, 0]])
     array(['cab'], dtype=object)
+    >>> tokenizer.get_feature_names_out()[:2]
+    array(['chartokenizer0', 'chartokenizer1'], dtype=object)
     """
 
     _parameter_constraints = {
@@ -140,6 +142,15 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         self : CharTokenizer
             The fitted tokenizer.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(level="word").fit(["the cat sat", "the dog"])
+        >>> tokenizer.vocabulary_
+        {'the': 2, 'cat': 3, 'dog': 4, 'sat': 5}
+        >>> tokenizer.max_length_
+        3
         """
         self._validate_params()
         texts = check_texts(X, type(self).__name__)
@@ -185,9 +196,18 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Returns
         -------
-        ids : ndarray of shape (n_samples, max_length_), dtype int64
+        ids : ndarray of shape (n_samples, ``max_length_``), dtype int64
             0 is padding, 1 out-of-vocabulary, 2 and up the tokens of
             ``vocabulary_``.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(level="word", max_length=4)
+        >>> tokenizer = tokenizer.fit(["the cat sat", "the dog"])
+        >>> tokenizer.transform(["The dog sat.", "a cat"])
+        array([[2, 4, 5, 1],
+               [1, 3, 0, 0]])
         """
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
@@ -288,6 +308,18 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         texts : ndarray of shape (n_samples,), dtype object
             One str per row.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(level="word").fit(["the cat sat", "the dog"])
+        >>> ids = tokenizer.transform(["The  DOG sat"])
+        >>> ids
+        array([[2, 4, 5]])
+        >>> tokenizer.inverse_transform(ids)
+        array(['the dog sat'], dtype=object)
+        >>> tokenizer.inverse_transform([[2, 3, 1, 0]])  # 1: out-of-vocabulary
+        array(['the cat \ufffd'], dtype=object)
         """
         check_is_fitted(self)
         ids = np.asarray(X)

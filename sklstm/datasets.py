@@ -55,12 +55,12 @@ def load_sentences(*, sources=("yelp", "amazon"), return_X_y=False, as_frame=Fal
     Yelp and 1,000 Amazon sentences, each part balanced. Small enough to
     train a character-level LSTM on a laptop.
 
-    =================   =================================
+    ==================  ===============================
     Classes             2 (0 negative, 1 positive)
     Samples per source  1000 (500 per class)
     Samples total       2000 (both sources)
     Features            one text, 11 to 149 characters
-    =================   =================================
+    ==================  ===============================
 
     Parameters
     ----------

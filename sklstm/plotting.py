@@ -1,0 +1,131 @@
+"""Plots of fitted sklstm estimators (matplotlib, imported only when called)."""
+
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+
+__all__ = ["plot_history"]
+
+_DEFAULT_METRICS = ("train_loss", "valid_loss")
+
+
+def _import_matplotlib():
+    try:
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+    except ImportError as error:
+        raise ImportError(
+            "plot_history needs matplotlib, which is not installed; install it "
+            "with `pip install matplotlib`."
+        ) from error
+    return plt, MaxNLocator
+
+
+def plot_history(estimator, ax=None, metrics=None):
+    """Plot the learning curves of a fitted LSTM estimator, one line per metric.
+
+    Draws the per-epoch records of ``estimator.history_`` against the epoch
+    number: the training loss and, for a model fitted with
+    ``early_stopping=True``, the validation loss (or any other recorded
+    metric).
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted :class:`~sklstm.LSTMClassifier`, :class:`~sklstm.LSTMRegressor`
+        or :class:`~sklstm.LSTMTextGenerator`, or a fitted pipeline that ends
+        in one.
+    ax : matplotlib Axes, default=None
+        Axes to draw on. None draws on the current Axes of pyplot (a new
+        figure if there is none).
+    metrics : str or sequence of str, default=None
+        Keys of ``history_`` to draw: ``'train_loss'``, ``'valid_loss'``,
+        ``'valid_score'`` or ``'dur'`` (seconds per epoch). None draws
+        ``'train_loss'`` and, when recorded (with early stopping),
+        ``'valid_loss'``. A name that was not recorded raises ``ValueError``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The Axes drawn on, with one labelled line per metric and a legend.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    sklearn.exceptions.NotFittedError
+        If the estimator has no ``history_`` (it is not fitted).
+    ValueError
+        If a metric in ``metrics`` was not recorded; the message lists those
+        that were.
+
+    See Also
+    --------
+    LSTMClassifier : Records ``history_`` in ``fit``.
+    LSTMRegressor : Records ``history_`` in ``fit``.
+
+    Notes
+    -----
+    Losses and scores share one y axis; a validation score (accuracy or
+    :math:`R^2`) is on another scale than a loss, so it is clearer on an Axes
+    of its own: ``plot_history(model, ax=other_ax, metrics='valid_score')``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no window
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklstm import CharTokenizer, LSTMClassifier
+    >>> from sklstm.plotting import plot_history
+    >>> texts = ["I love this!", "great movie", "I hate this.", "awful film"] * 8
+    >>> labels = ["pos", "pos", "neg", "neg"] * 8
+    >>> model = make_pipeline(
+    ...     CharTokenizer(),
+    ...     LSTMClassifier(units=8, max_epochs=4, early_stopping=True,
+    ...                    validation_fraction=0.25, random_state=0),
+    ... ).fit(texts, labels)
+    >>> ax = plot_history(model)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['train_loss', 'valid_loss']
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('epoch', 'loss')
+    """
+    if isinstance(estimator, Pipeline):
+        estimator = estimator[-1]
+    history = getattr(estimator, "history_", None)
+    if history is None:
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance has no history_: it is not "
+            "fitted yet. Call 'fit' before plot_history."
+        )
+    available = [key for key in history[0] if key != "epoch"] if history else []
+    if metrics is None:
+        metrics = [metric for metric in _DEFAULT_METRICS if metric in available]
+    elif isinstance(metrics, str):
+        metrics = [metrics]
+    missing = [metric for metric in metrics if metric not in available]
+    if missing:
+        hint = (
+            " (validation metrics are recorded with early_stopping=True)"
+            if any(metric.startswith("valid_") for metric in missing)
+            else ""
+        )
+        raise ValueError(
+            f"plot_history: {type(estimator).__name__}.history_ has no "
+            f"{', '.join(map(repr, missing))}{hint}; the recorded metrics are "
+            f"{available}."
+        )
+    plt, MaxNLocator = _import_matplotlib()
+    if ax is None:
+        ax = plt.gca()
+    epochs = [record["epoch"] for record in history]
+    for metric in metrics:
+        ax.plot(epochs, [record[metric] for record in history], marker=".", label=metric)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if metrics and all(metric.endswith("_loss") for metric in metrics):
+        ax.set_ylabel("loss")
+    elif len(metrics) == 1:
+        ax.set_ylabel(metrics[0])
+    if metrics:
+        ax.legend()
+    return ax

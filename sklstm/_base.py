@@ -222,7 +222,8 @@ class BaseLSTM(BaseEstimator):
         >>> from sklstm import LSTMClassifier, LSTMRegressor
         >>> X = np.array([[2, 3, 0], [3, 2, 2], [4, 5, 0], [5, 4, 4]])  # token ids
         >>> y = ["a", "a", "b", "b"]
-        >>> model = LSTMClassifier(units=8, max_epochs=3, random_state=0)
+        >>> model = LSTMClassifier(units=8, max_epochs=3, early_stopping=False,
+        ...                        random_state=0)
         >>> model = model.fit(X, y, sample_weight=[1.0, 1.0, 2.0, 2.0])
         >>> model.classes_, model.input_type_, model.n_iter_
         (array(['a', 'b'], dtype='<U1'), 'tokens', 3)

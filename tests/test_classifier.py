@@ -12,7 +12,9 @@ from sklstm import LSTMClassifier
 
 
 def tiny(**params):
-    return LSTMClassifier(**{"units": 8, "max_epochs": 3, "random_state": 0, **params})
+    return LSTMClassifier(
+        **{"units": 8, "max_epochs": 3, "early_stopping": False, "random_state": 0, **params}
+    )
 
 
 def separable_sequences(n=120, steps=6, seed=0):

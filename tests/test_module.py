@@ -114,6 +114,7 @@ def fitted_on_token_ids(request):
         bidirectional=request.param[0],
         pooling=request.param[1],
         max_epochs=3,
+        early_stopping=False,
         random_state=0,
     ).fit(X, y)
     return model, sequences

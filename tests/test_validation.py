@@ -12,7 +12,7 @@ ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
 
 def tiny(cls, **params):
-    return cls(**{"units": 4, "max_epochs": 1, "random_state": 0, **params})
+    return cls(**{"units": 4, "max_epochs": 1, "early_stopping": False, "random_state": 0, **params})
 
 
 def data(n=20, steps=6):

@@ -196,6 +196,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     def _encode_target(self, y, sample_weight):
         encoded = self._label_encoder.transform(y).astype(np.int64)
+        if self.early_stopping:
+            self._check_room_for_validation(encoded)
         if self.class_weight is not None:
             if isinstance(self.class_weight, dict):
                 unknown = set(self.class_weight) - set(self.classes_.tolist())
@@ -216,6 +218,20 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         # Scaled to mean 1 so that the learning rate means the same with any weights.
         weights = sample_weight / sample_weight.mean()
         return encoded, weights, len(self.classes_)
+
+    def _check_room_for_validation(self, encoded):
+        """A stratified held-out part needs a sample of every class, on both sides."""
+        n_classes = len(self.classes_)
+        n_valid = int(np.ceil(self.validation_fraction * len(encoded)))
+        smallest_class = int(np.bincount(encoded).min())
+        if n_valid < n_classes or len(encoded) - n_valid < n_classes or smallest_class < 2:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {len(encoded)} samples ({n_valid}) "
+                f"with every one of the {n_classes} classes on both sides, which this y "
+                f"cannot give (its smallest class has {smallest_class} samples). Pass "
+                "early_stopping=False to train on all of them, or give more data."
+            )
 
     def _criterion(self):
         return nn.CrossEntropyLoss

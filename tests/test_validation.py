@@ -143,3 +143,11 @@ def test_not_fitted(cls):
         args = (X, np.zeros(20)) if method == "score" else (X,)
         with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not fitted yet"):
             getattr(cls(), method)(*args)
+
+
+def test_early_stopping_on_too_little_data_says_what_to_do():
+    # The tutorials' four sentences: no room for a stratified validation part.
+    ids = np.array([[2, 3, 0], [2, 4, 0], [5, 3, 0], [5, 4, 0]])
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of the 4 samples \(1\).*Pass early_stopping=False"):
+        LSTMClassifier().fit(ids, ["pos", "pos", "neg", "neg"])
+    LSTMClassifier(early_stopping=False, max_epochs=1).fit(ids, ["pos", "pos", "neg", "neg"])

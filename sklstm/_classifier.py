@@ -45,8 +45,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         sooner).
     batch_size : int, default=64
         Sequences per gradient step.
-    learning_rate : float, default=1e-3
-        Adam's learning rate.
+    learning_rate : float, default=3e-3
+        Adam's learning rate. Three times Adam's usual 1e-3: with early
+        stopping on, it reached better test accuracy on tweets and on the demo
+        sentences, at word and character level (user guide, "Getting a good
+        model").
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when the validation loss has not improved for
@@ -151,7 +154,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         pooling="max",
         max_epochs=20,
         batch_size=64,
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=3,

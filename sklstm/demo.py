@@ -54,8 +54,6 @@ def make_lstm_pipeline(*, max_epochs=30, random_state=0):
     pipeline : Pipeline
         ``CharTokenizer(level='char') -> LSTMClassifier``, unfitted.
     """
-    # Adam's default learning rate (0.001) is kept: in a 3-fold search on the
-    # training part only, 0.005 overfitted sooner and scored no better.
     return make_pipeline(
         CharTokenizer(level="char"),
         LSTMClassifier(
@@ -63,6 +61,10 @@ def make_lstm_pipeline(*, max_epochs=30, random_state=0):
             embedding_dim=32,
             max_epochs=max_epochs,
             batch_size=64,
+            # Characters learn slowly at the default 1e-3 on 1,600 sentences: a
+            # 3-fold search on the training part scored 0.617 at 0.003 against
+            # 0.592 at 0.001. Early stopping (on by default) guards the faster rate.
+            learning_rate=0.003,
             random_state=random_state,
         ),
     )

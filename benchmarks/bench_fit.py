@@ -23,7 +23,6 @@ padding), as a user would pass them; it ignores padding wherever it stands.
 import time
 
 import numpy as np
-import torch
 
 from _common import (
     apply_threads,

@@ -21,7 +21,6 @@ with a logistic regression, trained and tested on the same split.
 # and count as missing the texts made only of spaces.
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression

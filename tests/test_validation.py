@@ -82,7 +82,7 @@ def test_shape_problems(cls):
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_raw_text_points_to_the_tokenizer(cls):
-    with pytest.raises(ValueError, match=rf"X holds text. Put a CharTokenizer before it"):
+    with pytest.raises(ValueError, match=r"X holds text. Put a CharTokenizer before it"):
         tiny(cls).fit(["good film", "bad film"], [1, 0])
 
 

@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from _common import (
+    LIKE_HANDWRITTEN,
     apply_threads,
     emit,
     load_split,
@@ -36,7 +37,6 @@ from _common import (
 from sklstm import CharTokenizer, LSTMClassifier
 
 MAX_LENGTH = {"char": 140, "word": 40}
-LAYERS = dict(units=64, embedding_dim=32, batch_size=64, learning_rate=1e-3)
 
 
 def tokenize(level, texts_train, texts_test, padding):
@@ -47,7 +47,7 @@ def tokenize(level, texts_train, texts_test, padding):
 
 
 def fit_sklstm(ids_train, y_train, ids_test, y_test, epochs, threads):
-    model = LSTMClassifier(max_epochs=epochs, n_threads=threads, random_state=0, **LAYERS)
+    model = LSTMClassifier(max_epochs=epochs, n_threads=threads, random_state=0, **LIKE_HANDWRITTEN)
     start = time.perf_counter()
     model.fit(ids_train, y_train)
     seconds = time.perf_counter() - start
@@ -68,8 +68,8 @@ def fit_handwritten(ids_train, y_train, ids_test, y_test, epochs, vocabulary_siz
         n_classes=len(classes),
         epochs=epochs,
         packed=packed,
-        batch_size=LAYERS["batch_size"],
-        learning_rate=LAYERS["learning_rate"],
+        batch_size=LIKE_HANDWRITTEN["batch_size"],
+        learning_rate=LIKE_HANDWRITTEN["learning_rate"],
     )
     seconds = time.perf_counter() - start
     predicted = classes[predict_handwritten(model, ids_test)]
@@ -115,7 +115,7 @@ def main():
 
     # Warm-up on a few batches, so that neither contender pays torch's one-time
     # set-up costs inside its timed run.
-    warm = slice(0, 4 * LAYERS["batch_size"])
+    warm = slice(0, 4 * LIKE_HANDWRITTEN["batch_size"])
     fit_sklstm(post_train[warm], y_train[warm], post_test[:8], y_test[:8], 1, args.threads)
     fit_handwritten(hand_train[warm], y_train[warm], hand_test[:8], y_test[:8], 1, vocabulary_size, False)
 
@@ -177,7 +177,7 @@ def main():
             "threads": args.threads,
             "majority_class_accuracy": round(float(np.mean(y_test == majority)), 4),
             "mean_tokens_per_row": round(float(np.count_nonzero(post_train) / len(post_train)), 1),
-            **LAYERS,
+            **LIKE_HANDWRITTEN,
         },
     )
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from _common import (
+    LIKE_HANDWRITTEN,
     apply_threads,
     check_data,
     emit,
@@ -61,8 +62,7 @@ def run_child(which, quick, threads):
     ids_train = tokenizer.transform(texts_train)
     if which == "sklstm":
         LSTMClassifier(
-            units=64, embedding_dim=32, batch_size=64, learning_rate=1e-3,
-            max_epochs=1, n_threads=threads, random_state=0,
+            max_epochs=1, n_threads=threads, random_state=0, **LIKE_HANDWRITTEN
         ).fit(ids_train, y_train)
     elif which == "handwritten":
         classes, targets = np.unique(y_train, return_inverse=True)

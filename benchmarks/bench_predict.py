@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from _common import apply_threads, emit, load_split, make_parser, rounded
+from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
 from sklstm import CharTokenizer, LSTMClassifier
 
 WARM_UP_CALLS = 20
@@ -43,13 +43,7 @@ def main():
         "sklstm": make_pipeline(
             CharTokenizer(max_length=140),
             LSTMClassifier(
-                units=64,
-                embedding_dim=32,
-                batch_size=64,
-                learning_rate=1e-3,
-                max_epochs=1,
-                n_threads=args.threads,
-                random_state=0,
+                max_epochs=1, n_threads=args.threads, random_state=0, **LIKE_HANDWRITTEN
             ),
         ),
         "tfidf_logreg": make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000)),

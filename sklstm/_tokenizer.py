@@ -154,7 +154,46 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """
         self._validate_params()
         texts = check_texts(X, type(self).__name__)
+        self._fit_tokens(*self._split(texts), n_texts=len(texts))
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Learn the vocabulary and map the same texts to rows of token ids.
+
+        The same result as ``fit(X).transform(X)``, tokenizing the texts once
+        instead of twice (what a ``Pipeline`` calls in ``fit``).
+
+        Parameters
+        ----------
+        X : iterable of str
+            A list, 1-D array, pandas Series or one-column DataFrame of texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_samples, ``max_length_``), dtype int64
+            As returned by ``transform``.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> CharTokenizer(level="word", max_length=2).fit_transform(["the cat sat", "the dog"])
+        array([[2, 3],
+               [2, 4]])
+        """
+        self._validate_params()
+        texts = check_texts(X, type(self).__name__)
         tokens, lengths = self._split(texts)
+        self._fit_tokens(tokens, lengths, n_texts=len(texts))
+        ids = self._lookup_ids(tokens)
+        kept_lengths = np.minimum(lengths, self.max_length_)
+        if (kept_lengths < lengths).any():
+            ids = ids[self._kept_positions(lengths)]
+        return self._pad(ids, kept_lengths)
+
+    def _fit_tokens(self, tokens, lengths, n_texts):
+        """Set ``vocabulary_`` and ``max_length_`` from the tokens of the corpus."""
         if self.level == "char":
             per_code_point = np.bincount(tokens)
             seen = np.flatnonzero(per_code_point)
@@ -169,7 +208,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if not kept:
             raise ValueError(
                 "empty vocabulary: no token occurs at least "
-                f"min_frequency={self.min_frequency} times in the {len(texts)} "
+                f"min_frequency={self.min_frequency} times in the {n_texts} "
                 "texts given to fit. Fit on non-empty texts or lower min_frequency."
             )
         kept.sort(key=lambda token_count: (-token_count[1], token_count[0]))
@@ -184,7 +223,6 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         else:
             self.max_length_ = self.max_length
         self._n_features_out = self.max_length_
-        return self
 
     def transform(self, X):
         """Map texts to rows of token ids, padded or truncated to ``max_length_``.
@@ -260,6 +298,15 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             piece = pieces[row]
             pieces[row] = piece[:keep] if self.truncating == "post" else piece[-keep:]
         np.minimum(lengths, keep, out=lengths)
+
+    def _kept_positions(self, lengths):
+        """Mask over the flat tokens of all texts: those that truncation keeps."""
+        ends = np.cumsum(lengths)
+        row_of_token = np.repeat(np.arange(len(lengths)), lengths)
+        position = np.arange(ends[-1]) - (ends - lengths)[row_of_token]
+        if self.truncating == "post":
+            return position < self.max_length_
+        return position >= lengths[row_of_token] - self.max_length_
 
     def _build_lookup(self):
         """Index ``vocabulary_`` for vectorised lookups in ``transform``."""

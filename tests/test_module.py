@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from sklstm import LSTMClassifier
+import sklstm._module as lstm_module
 from sklstm._module import LSTMNet, compact_token_ids, reverse_within_length
 
 VOCABULARY_SIZE = 12
@@ -39,6 +40,33 @@ def test_compact_token_ids_moves_tokens_first_in_order():
     compacted, lengths = compact_token_ids(ids)
     assert lengths.tolist() == [3, 0, 2]
     assert compacted.tolist() == [[3, 4, 5], [0, 0, 0], [7, 8, 0]]
+
+
+def test_compact_token_ids_rounds_the_width_up_but_not_past_the_row():
+    ids = torch.tensor([[0, 3, 0, 4, 5, 0], [6, 0, 0, 0, 0, 0]])
+    assert compact_token_ids(ids, width_multiple=4)[0].tolist() == [[3, 4, 5, 0], [6, 0, 0, 0]]
+    assert compact_token_ids(ids, width_multiple=8)[0].shape == (2, 6)
+
+
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_inference_width_rounding_changes_no_output(monkeypatch, pooling, bidirectional):
+    # At inference the module reads batches rounded up to a multiple of 8
+    # steps; the extra steps stand after every row's end and are never read.
+    torch.manual_seed(0)
+    net = LSTMNet(
+        n_outputs=3, vocabulary_size=VOCABULARY_SIZE, embedding_dim=5, units=7,
+        bidirectional=bidirectional, pooling=pooling,
+    ).eval()
+    rng = np.random.default_rng(1)
+    sequences = random_sequences(rng, 10, 5)  # longest 5: rounded up to 8 of 12
+    ids = torch.from_numpy(np.stack([place(s, 12, "post") for s in sequences]))
+    assert lstm_module.INFERENCE_WIDTH_MULTIPLE == 8
+    with torch.no_grad():
+        rounded = net(ids)
+        monkeypatch.setattr(lstm_module, "INFERENCE_WIDTH_MULTIPLE", 1)
+        exact = net(ids)
+    np.testing.assert_allclose(rounded.numpy(), exact.numpy(), rtol=0, atol=1e-6)
 
 
 def test_reverse_within_length_leaves_padding_in_place():

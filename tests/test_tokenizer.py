@@ -449,6 +449,18 @@ def test_fit_transform_equals_fit_then_transform(params):
     np.testing.assert_array_equal(CharTokenizer(**params).fit_transform(texts), expected)
 
 
+@pytest.mark.parametrize("level", ["char", "word"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_single_pass_fit_transform_truncates_like_transform(level, truncating, padding):
+    # fit_transform tokenizes once and truncates the flat tokens itself: long,
+    # short and empty texts, and "İ" (which lowercases to two code points).
+    texts = ["İstanbul is big, really big!", "", "ok", "a b c d e f g h", "İİ x"]
+    params = dict(level=level, max_length=4, truncating=truncating, padding=padding)
+    expected = CharTokenizer(**params).fit(texts).transform(texts)
+    np.testing.assert_array_equal(CharTokenizer(**params).fit_transform(texts), expected)
+
+
 def test_works_inside_a_pipeline():
     texts = ["good", "great", "fine", "bad", "awful", "poor"] * 3
     labels = [1, 1, 1, 0, 0, 0] * 3

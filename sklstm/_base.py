@@ -11,10 +11,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
@@ -34,6 +35,9 @@ from ._validation import (
 
 
 _HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_score", "dur")
+# learning_rate_schedule='adaptive': the learning rate is multiplied by this
+# after each epoch in which the monitored loss did not improve.
+ADAPTIVE_FACTOR = 0.3
 
 
 def _as_python_number(value):
@@ -127,6 +131,7 @@ class BaseLSTM(BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"constant", "adaptive"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -149,6 +154,7 @@ class BaseLSTM(BaseEstimator):
         max_epochs=10,
         batch_size=64,
         learning_rate=1e-3,
+        learning_rate_schedule="constant",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -167,6 +173,7 @@ class BaseLSTM(BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -280,6 +287,15 @@ class BaseLSTM(BaseEstimator):
                     monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
                 ),
             ]
+        if self.learning_rate_schedule == "adaptive":
+            callbacks.append(
+                LRScheduler(
+                    policy=ReduceLROnPlateau,
+                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    patience=0,
+                    factor=ADAPTIVE_FACTOR,
+                )
+            )
         return build_net(
             module_params=dict(
                 n_outputs=n_outputs,

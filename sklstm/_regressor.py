@@ -40,6 +40,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Sequences per gradient step.
     learning_rate : float, default=1e-3
         Adam's learning rate.
+    learning_rate_schedule : {'constant', 'adaptive'}, default='constant'
+        ``'constant'`` keeps ``learning_rate`` for every epoch. ``'adaptive'``
+        multiplies it by 0.3 after each epoch in which the validation loss
+        (the training loss without early stopping) did not improve, as
+        :class:`~sklearn.neural_network.MLPClassifier`'s
+        ``learning_rate='adaptive'`` divides it by 5.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs, and
@@ -133,6 +139,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         max_epochs=10,
         batch_size=64,
         learning_rate=1e-3,
+        learning_rate_schedule="constant",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -152,6 +159,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             max_epochs=max_epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,

@@ -80,6 +80,9 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
         early_stopping=True,
         n_iter_no_change=3,
         validation_fraction=0.25,
+        # A constant rate: a lowered one makes improvements smaller than
+        # EarlyStopping's threshold, and the epoch counting harder to pin.
+        learning_rate_schedule="constant",
     ).fit(X, y)
     valid_losses = [epoch["valid_loss"] for epoch in model.history_]
     assert set(model.history_[0]) == {
@@ -203,3 +206,19 @@ def test_fit_and_predict_use_n_threads_and_restore_the_callers(monkeypatch, n_th
     finally:
         torch.set_num_threads(previous)
     assert seen and set(seen) == {n_threads}
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_adaptive_schedule_lowers_the_learning_rate_when_the_loss_stalls(early_stopping):
+    # Random labels: the validation loss cannot keep improving, and a learning
+    # rate of 0.5 keeps the training loss from falling steadily.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5))
+    y = rng.integers(0, 2, size=80)
+    params = dict(max_epochs=8, learning_rate=0.5, early_stopping=early_stopping,
+                  n_iter_no_change=8)
+    adaptive = tiny(learning_rate_schedule="adaptive", **params).fit(X, y)
+    constant = tiny(learning_rate_schedule="constant", **params).fit(X, y)
+    assert adaptive.net_.optimizer_.param_groups[0]["lr"] < 0.5
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.5
+    assert LSTMClassifier().learning_rate_schedule == "adaptive"

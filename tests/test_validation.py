@@ -118,6 +118,7 @@ def test_class_weight_of_zero_everywhere_is_refused():
         ({"units": 0}, r"'units' parameter of .* must be an int in the range \[1, inf\)"),
         ({"dropout": 1.0}, r"'dropout' parameter of .* must be a float in the range \[0.0, 1.0\)"),
         ({"learning_rate": 0}, r"'learning_rate' parameter"),
+        ({"learning_rate_schedule": "cosine"}, r"'learning_rate_schedule' parameter"),
         ({"validation_fraction": 1.0}, r"'validation_fraction' parameter"),
         ({"input_type": "text"}, r"'input_type' parameter of .* must be a str among"),
         ({"batch_size": 2.5}, r"'batch_size' parameter"),

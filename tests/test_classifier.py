@@ -80,8 +80,8 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
         early_stopping=True,
         n_iter_no_change=3,
         validation_fraction=0.25,
-        # A constant rate: a lowered one makes improvements smaller than
-        # EarlyStopping's threshold, and the epoch counting harder to pin.
+        # (Pinned: a lowered rate makes improvements smaller than
+        # EarlyStopping's threshold, and the epoch counting harder to pin.)
         learning_rate_schedule="constant",
     ).fit(X, y)
     valid_losses = [epoch["valid_loss"] for epoch in model.history_]
@@ -221,4 +221,4 @@ def test_adaptive_schedule_lowers_the_learning_rate_when_the_loss_stalls(early_s
     constant = tiny(learning_rate_schedule="constant", **params).fit(X, y)
     assert adaptive.net_.optimizer_.param_groups[0]["lr"] < 0.5
     assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.5
-    assert LSTMClassifier().learning_rate_schedule == "adaptive"
+    assert LSTMClassifier().learning_rate_schedule == "constant"

@@ -325,6 +325,12 @@ class BaseLSTM(BaseEstimator):
         ``input_type_``, ``input_shape_`` and, for token ids,
         ``vocabulary_size_``.
         """
+        if not reset and self._is_ready_token_ids(X):
+            # What check_array would hand back unchanged; skipping it saves a
+            # tenth of a millisecond, a twentieth of a one-text prediction.
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = self._as_token_ids(X, None)
+            return np.where(X >= self.vocabulary_size_, OOV_ID, X), y
         index = getattr(X, "index", None)
         _refuse_raw_text(X, type(self).__name__)
         common = dict(
@@ -371,6 +377,16 @@ class BaseLSTM(BaseEstimator):
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
         return X, y
+
+    def _is_ready_token_ids(self, X):
+        """Whether X is a non-empty 2-D integer ndarray, for a model fitted on token ids."""
+        return (
+            self.input_type_ == "tokens"
+            and type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype.kind in "iu"
+            and X.size > 0
+        )
 
     def _resolve_input_type(self, X):
         if self.input_type != "auto":
@@ -420,13 +436,15 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         X, _ = self._validate_input(X)
         order = None
-        if self.input_type_ == "tokens":
+        if self.input_type_ == "tokens" and len(X) > self.batch_size:
             # Batches of similar lengths waste little work on padding.
             order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
             X = X[order]
         # The module is called directly, batch by batch: skorch's DataLoader
         # would cost more than the LSTM itself on a single short text.
-        module = self.net_.module_.eval()
+        module = self.net_.module_
+        if any(layer.training for layer in module.modules()):
+            module.eval()
         batches = []
         with torch.inference_mode(), torch_threads(self.n_threads):
             for start in range(0, len(X), self.batch_size):

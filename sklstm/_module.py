@@ -46,9 +46,13 @@ def compact_token_ids(token_ids, width_multiple=1):
     """
     is_padding = token_ids == 0
     lengths = (~is_padding).sum(dim=1)
-    # A stable sort on "is padding" moves real tokens first without reordering them.
-    order = torch.sort(is_padding.to(torch.uint8), dim=1, stable=True).indices
-    compacted = token_ids.gather(1, order)
+    if (is_padding[:, 1:] >= is_padding[:, :-1]).all():
+        # Already compact (post-padding, CharTokenizer's default): no sort needed.
+        compacted = token_ids
+    else:
+        # A stable sort on "is padding" moves real tokens first without reordering them.
+        order = torch.sort(is_padding.to(torch.uint8), dim=1, stable=True).indices
+        compacted = token_ids.gather(1, order)
     width = max(1, int(lengths.max())) if len(lengths) else 1
     width = -(-width // width_multiple) * width_multiple
     return compacted[:, :width], lengths

@@ -42,6 +42,13 @@ def test_compact_token_ids_moves_tokens_first_in_order():
     assert compacted.tolist() == [[3, 4, 5], [0, 0, 0], [7, 8, 0]]
 
 
+def test_compact_token_ids_cuts_rows_that_are_already_compact():
+    ids = torch.tensor([[3, 4, 5, 0, 0, 0], [6, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    compacted, lengths = compact_token_ids(ids)
+    assert lengths.tolist() == [3, 1, 0]
+    assert compacted.tolist() == [[3, 4, 5], [6, 0, 0], [0, 0, 0]]
+
+
 def test_compact_token_ids_rounds_the_width_up_but_not_past_the_row():
     ids = torch.tensor([[0, 3, 0, 4, 5, 0], [6, 0, 0, 0, 0, 0]])
     assert compact_token_ids(ids, width_multiple=4)[0].tolist() == [[3, 4, 5, 0], [6, 0, 0, 0]]
@@ -192,6 +199,27 @@ def test_negative_ids_are_refused(fitted_on_token_ids):
     X[5, 2] = -3
     with pytest.raises(ValueError, match=r"Token ids must be >= 0.*row 5 holds -3"):
         model.predict(X)
+
+
+def test_prediction_is_the_same_for_any_container_of_ids(fitted_on_token_ids):
+    # 2-D integer arrays skip check_array (a faster path); the rest go through it.
+    model, sequences = fitted_on_token_ids
+    X = np.stack([place(s, 14, "post") for s in sequences])
+    expected = model.predict_proba(X)
+    for same in [X.astype(np.int32), X.astype(np.uint8), X.tolist(), X.astype(float)]:
+        np.testing.assert_array_equal(model.predict_proba(same), expected)
+
+
+def test_prediction_switches_a_module_left_in_training_mode_to_eval():
+    rng = np.random.default_rng(3)
+    X = np.stack([place(s, 14, "post") for s in random_sequences(rng, 40, 10)])
+    y = np.arange(40) % 2
+    model = LSTMClassifier(units=8, embedding_dim=4, dropout=0.5, max_epochs=1,
+                           random_state=0).fit(X, y)
+    expected = model.predict_proba(X)
+    model.net_.module_.dropout.train()  # dropout active: outputs would vary
+    np.testing.assert_array_equal(model.predict_proba(X), expected)
+    assert not model.net_.module_.training and not model.net_.module_.dropout.training
 
 
 def test_keras_style_initialisation():

@@ -1,21 +1,23 @@
-"""Test accuracy of LSTM settings on the shipped demo sentences, against TF-IDF + LR.
+"""Test accuracy of LSTM settings against TF-IDF + LR, over several seeds.
 
-The search for what brings an LSTM closest to TF-IDF + logistic regression on
-1,600 training sentences (the demo data's 80/20 split, stratified,
-random_state=0, as in ``bench_quality.py``): each setting changes the default
+The search for what brings an LSTM closest to TF-IDF + logistic regression,
+on the shipped demo sentences (``--data demo``, the default: 1,600 training
+sentences) or on the tweets (``--data tweets``), each split 80/20, stratified,
+random_state=0, as in ``bench_quality.py``. Each setting changes the default
 pipeline (``CharTokenizer(level, max_length) + LSTMClassifier()``) in one or
-two parameters, and is fitted with ``random_state`` 0, 1 and 2 (the split
-stays fixed: only the LSTM's seed varies, which alone moves the accuracy by a
-point or two on 400 test sentences). One JSON line per level and setting, for
-example::
+two parameters, and is fitted with ``random_state`` 0, 1 and 2 (``--seeds``;
+the split stays fixed: only the LSTM's seed varies, which alone moves the
+accuracy by a point or two on 400 test sentences). One JSON line per level
+and setting, for example::
 
-    python benchmarks/bench_quality_demo.py --level word
-    python benchmarks/bench_quality_demo.py --level char --settings default,dropout=0.5
-    python benchmarks/bench_quality_demo.py --cv 5 --settings default,bidirectional=True+batch_size=16+units=128
+    python benchmarks/bench_quality_sweep.py --level word
+    python benchmarks/bench_quality_sweep.py --level char --settings default,dropout=0.5
+    python benchmarks/bench_quality_sweep.py --data tweets --level char --settings default
+    python benchmarks/bench_quality_sweep.py --cv 5 --settings default,bidirectional=True+batch_size=16+units=128
 
 With ``--cv N`` each setting is scored instead by N-fold cross-validation
-(stratified, shuffled with seed 0, ``random_state=0``) on the 1,600 training
-sentences alone, beside TF-IDF + LR on word 1-2-grams under the same folds: a
+(stratified, shuffled with seed 0, ``random_state=0``) on the training part
+alone, beside TF-IDF + LR on word 1-2-grams under the same folds: a
 check that a ranking made on the 400 test sentences is not noise.
 
 A setting is ``default`` or comma-free ``name=value`` pairs joined by ``+``;
@@ -33,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, make_parser
+from _common import RANDOM_STATE, TEST_SIZE, apply_threads, load_split, make_parser
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm.datasets import load_sentences
 
@@ -93,7 +95,7 @@ def baselines(texts_train, texts_test, y_train, y_test):
     return accuracy
 
 
-def cross_validate_settings(settings, level, n_folds, texts, labels):
+def cross_validate_settings(settings, level, n_folds, texts, labels, data):
     """One JSON line per setting (and TF-IDF + LR): its N-fold scores on ``texts``."""
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=RANDOM_STATE)
     candidates = {
@@ -111,7 +113,8 @@ def cross_validate_settings(settings, level, n_folds, texts, labels):
     for name, model in candidates.items():
         scores = cross_val_score(model, texts, labels, cv=folds)
         print(json.dumps({
-            "benchmark": "quality_demo_cv",
+            "benchmark": "quality_sweep_cv",
+            "data": data,
             "level": level,
             "setting": name,
             "folds": n_folds,
@@ -126,23 +129,32 @@ def main():
     parser.add_argument("--level", choices=["char", "word"], default="word")
     parser.add_argument("--settings", default=None, help="comma-separated; default: all")
     parser.add_argument("--cv", type=int, default=None, help="folds of a cross-validation on the training part")
+    parser.add_argument("--data", choices=["demo", "tweets"], default="demo")
+    parser.add_argument(
+        "--seeds", default=",".join(map(str, SEEDS)), help="comma-separated random_state values"
+    )
     args = parser.parse_args()
     apply_threads(args.threads)
-    sentences = load_sentences()
-    texts_train, texts_test, y_train, y_test = train_test_split(
-        list(sentences.data),
-        sentences.target,
-        test_size=TEST_SIZE,
-        stratify=sentences.target,
-        random_state=RANDOM_STATE,
-    )
+    if args.data == "tweets":
+        texts_train, texts_test, y_train, y_test = load_split(3000 if args.quick else None)
+    else:
+        sentences = load_sentences()
+        texts_train, texts_test, y_train, y_test = train_test_split(
+            list(sentences.data),
+            sentences.target,
+            test_size=TEST_SIZE,
+            stratify=sentences.target,
+            random_state=RANDOM_STATE,
+        )
     settings = args.settings.split(",") if args.settings else SETTINGS[args.level]
     if args.cv:
-        cross_validate_settings(settings, args.level, args.cv, texts_train, y_train)
+        cross_validate_settings(settings, args.level, args.cv, texts_train, y_train, args.data)
         return
     reference = baselines(texts_train, texts_test, y_train, y_test)
     best_baseline = max(reference.values())
-    seeds = SEEDS[:1] if args.quick else SEEDS
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    if args.quick:
+        seeds = seeds[:1]
     for setting in settings:
         tokenizer_params, classifier_params = parse_setting(setting, args.level)
         accuracies, epochs = [], []
@@ -156,7 +168,8 @@ def main():
             epochs.append(model[-1].n_iter_)
         mean = float(np.mean(accuracies))
         print(json.dumps({
-            "benchmark": "quality_demo",
+            "benchmark": "quality_sweep",
+            "data": args.data,
             "level": args.level,
             "setting": setting,
             "accuracy_per_seed": [round(a, 4) for a in accuracies],

@@ -6,7 +6,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # docs without running the gallery's examples.
 SPHINXOPTS ?=
 
-.PHONY: demo test install clean bench docs
+.PHONY: demo test install clean bench bench-keras docs
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -43,6 +43,20 @@ bench: $(STAMP)
 	@$(PYTHON) benchmarks/bench_memory.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_threads.py $(BENCH_ARGS)
 
+# bench_fit.py's optional Keras reference (TensorFlow with masking) needs
+# TensorFlow, which sklstm does not: it lives in an environment of its own.
+KERAS_VENV := .venv-keras
+KERAS_STAMP := $(KERAS_VENV)/.installed
+
+$(KERAS_STAMP): pyproject.toml constraints.txt
+	test -x $(KERAS_VENV)/bin/python || python3 -m venv $(KERAS_VENV)
+	$(KERAS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(KERAS_VENV)/bin/python -m pip install --quiet -c constraints.txt -e . tensorflow-cpu
+	touch $(KERAS_STAMP)
+
+bench-keras: $(KERAS_STAMP)
+	@$(KERAS_VENV)/bin/python benchmarks/bench_fit.py --level char --no-packed $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(KERAS_VENV) build *.egg-info
 	rm -rf docs/_build docs/auto_examples docs/gen_modules docs/sg_execution_times.rst

@@ -16,6 +16,10 @@ Keras' ``pad_sequences`` makes them), so that the last step holds each text's
 last character; ``--hand-padding post`` reads the padding instead, the common
 slip of PyTorch ports. The optional second reference ("packed") packs each row
 to its length with ``pack_padded_sequence``, which computes what sklstm does.
+The third ("keras_masking") is the Keras tutorials' model, Embedding(mask_zero=
+True) -> LSTM -> Dense, with the same sizes and optimiser, trained by
+``model.fit``; it runs where TensorFlow is installed (``make bench-keras``)
+and is otherwise reported as skipped, with the reason.
 sklstm reads ``CharTokenizer(max_length=140)``'s ids as they come (post
 padding), as a user would pass them; it ignores padding wherever it stands.
 """
@@ -34,6 +38,7 @@ from _common import (
     rounded,
     train_handwritten,
 )
+from _keras import keras_unavailable, predict_keras, train_keras
 from sklstm import CharTokenizer, LSTMClassifier
 
 MAX_LENGTH = {"char": 140, "word": 40}
@@ -80,6 +85,30 @@ def fit_handwritten(ids_train, y_train, ids_test, y_test, epochs, vocabulary_siz
     }
 
 
+def fit_keras(ids_train, y_train, ids_test, y_test, epochs, vocabulary_size, threads):
+    classes, targets = np.unique(y_train, return_inverse=True)
+    start = time.perf_counter()
+    model, epoch_seconds = train_keras(
+        ids_train,
+        targets,
+        vocabulary_size=vocabulary_size,
+        n_classes=len(classes),
+        epochs=epochs,
+        threads=threads,
+        batch_size=LIKE_HANDWRITTEN["batch_size"],
+        learning_rate=LIKE_HANDWRITTEN["learning_rate"],
+        embedding_dim=LIKE_HANDWRITTEN["embedding_dim"],
+        units=LIKE_HANDWRITTEN["units"],
+    )
+    seconds = time.perf_counter() - start
+    predicted = classes[predict_keras(model, ids_test)]
+    return {
+        "seconds_per_epoch": seconds / epochs,
+        "epoch_seconds": [rounded(value) for value in epoch_seconds],
+        "accuracy": float(np.mean(predicted == y_test)),
+    }
+
+
 def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--level", choices=["char", "word"], default="char")
@@ -94,6 +123,11 @@ def main():
         "--no-packed",
         action="store_true",
         help="skip the second reference (the hand loop with pack_padded_sequence)",
+    )
+    parser.add_argument(
+        "--no-keras",
+        action="store_true",
+        help="skip the Keras reference even where TensorFlow is installed",
     )
     parser.add_argument(
         "--repeats",
@@ -129,6 +163,14 @@ def main():
         contenders["packed"] = lambda: fit_handwritten(
             post_train, y_train, post_test, y_test, epochs, vocabulary_size, packed=True
         )
+    keras_skipped = "--no-keras" if args.no_keras else keras_unavailable()
+    if keras_skipped is None:
+        # Its first fit builds TensorFlow's graphs: warmed up as the others are.
+        fit_keras(post_train[warm], y_train[warm], post_test[:8], y_test[:8], 1,
+                  vocabulary_size, args.threads)
+        contenders["keras_masking"] = lambda: fit_keras(
+            post_train, y_train, post_test, y_test, epochs, vocabulary_size, args.threads
+        )
     # Repeats run the contenders in turn, so that a busy spell of the machine
     # slows one round of all of them rather than one contender; the fastest
     # round of each is kept. Same seeds: every round trains the same weights.
@@ -148,7 +190,7 @@ def main():
     labels, counts = np.unique(y_train, return_counts=True)
     majority = labels[np.argmax(counts)]
     ratios = {}
-    for reference in ("handwritten", "packed"):
+    for reference in ("handwritten", "packed", "keras_masking"):
         if reference in results:
             ratios[f"seconds_per_epoch_vs_{reference}"] = (
                 results["sklstm"]["seconds_per_epoch"] / results[reference]["seconds_per_epoch"]
@@ -174,6 +216,7 @@ def main():
             "vocabulary_size": vocabulary_size,
             "hand_padding": args.hand_padding,
             "repeats": args.repeats,
+            "keras_skipped": keras_skipped,
             "threads": args.threads,
             "majority_class_accuracy": round(float(np.mean(y_test == majority)), 4),
             "mean_tokens_per_row": round(float(np.count_nonzero(post_train) / len(post_train)), 1),

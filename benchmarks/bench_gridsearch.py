@@ -2,9 +2,10 @@
 
 Four candidates (``units`` in [32, 64] x ``max_length`` in [80, 140]) of
 ``CharTokenizer() + LSTMClassifier(max_epochs=3)``, cv=2, on a stratified
-subset of the tweets' training split (8000 by default): 8 fits of about two
-seconds each, so that starting the workers (a second or two) weighs as it
-would in a real search, not more. The figure is
+subset of the tweets' training split (8000 by default): 8 fits of a few
+seconds each (about three on the project's build machine), so that starting
+the workers (importing torch, two to three seconds) weighs as it would in a
+real search, not more. The figure is
 the wall time with ``n_jobs=2`` divided by that with ``n_jobs=1`` (below 1:
 the parallel search is faster; 0.5 would be perfect scaling on two workers).
 ``refit=False``: the final refit is the same serial work in both and would
@@ -16,7 +17,8 @@ each of its two workers ``n_threads=max(1, threads // 2)``, so that it never
 runs more threads than cores the serial one could have used (with the default,
 two single-threaded workers against one: what ``n_jobs`` is for). The first
 ``n_jobs=2`` time includes starting the workers (importing torch in each), as
-a user's first search would; a second search reuses them
+a user's first search would (``seconds_to_import_sklstm_in_a_new_process``
+times that import alone); a second search reuses them
 (``wall_time_n_jobs_2_warm_vs_1``). ``two_fits_at_once_vs_in_turn`` is the
 machine's own ceiling: two independent single-threaded fits run at once,
 against one after the other (0.5 only where two cores share nothing), and
@@ -26,6 +28,8 @@ all (on a virtual machine whose two CPUs share one physical core, or whose
 host is busy, well above 0.5).
 """
 
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -107,6 +111,14 @@ def concurrency_ceiling(texts, labels, epochs):
     return (time.perf_counter() - start) / serial
 
 
+def import_seconds():
+    """Wall time of a fresh interpreter that imports sklstm (torch, skorch,
+    scikit-learn): what each new worker pays before its first fit."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sklstm"], check=True)
+    return time.perf_counter() - start
+
+
 def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--subset", type=int, default=8000, help="tweets searched on (default 8000)")
@@ -140,6 +152,7 @@ def main():
     seconds_warm, _ = search(
         texts, labels, n_jobs=2, cv=args.cv, threads=worker_threads, epochs=epochs
     )
+    worker_start_seconds = import_seconds()
     ceiling = concurrency_ceiling(texts, labels, epochs)
     cpu_ceiling = python_ceiling(2_000_000 if args.quick else 20_000_000)
     # Ask the (reused, still running) loky workers what torch has outside fit.
@@ -166,6 +179,7 @@ def main():
             "seconds_n_jobs_1": rounded(seconds_serial),
             "seconds_n_jobs_2": rounded(seconds_parallel),
             "seconds_n_jobs_2_warm_workers": rounded(seconds_warm),
+            "seconds_to_import_sklstm_in_a_new_process": rounded(worker_start_seconds),
             "mean_test_scores_n_jobs_1": [round(float(s), 4) for s in scores_serial],
         },
         settings={

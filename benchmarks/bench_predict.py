@@ -13,7 +13,9 @@ LogisticRegression``. Figures (sklstm divided by the reference):
   whole test split at once, best of 3 interleaved runs (above 1: sklstm is
   faster).
 
-The absolute latencies (ms) and throughputs are reported too.
+The absolute latencies (ms) and throughputs are reported too, and the
+median latency of each stage of sklstm's: the tokenizer, the classifier, and
+within it the bare LSTM forward pass (the floor).
 """
 
 import statistics
@@ -25,9 +27,38 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
+import torch
+
 from sklstm import CharTokenizer, LSTMClassifier
+from sklstm._module import INFERENCE_WIDTH_MULTIPLE, compact_token_ids
 
 WARM_UP_CALLS = 20
+
+
+def stage_latencies(pipeline, texts):
+    """Median ms of each stage of the sklstm pipeline's one-text predict_proba.
+
+    The tokenizer alone, the classifier alone (on the tokenizer's ids), and the
+    bare ``nn.LSTM`` forward on the text's embedded steps (the width rounded
+    as at inference): the floor under which no Python around it can go.
+    """
+    tokenizer, classifier = pipeline[0], pipeline[-1]
+    module = classifier.net_.module_
+    stages = {"tokenizer": [], "classifier": [], "lstm_forward_only": []}
+    for text in texts:
+        start = time.perf_counter()
+        ids = tokenizer.transform([text])
+        stages["tokenizer"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        classifier.predict_proba(ids)
+        stages["classifier"].append(time.perf_counter() - start)
+        with torch.inference_mode():
+            compacted, _ = compact_token_ids(torch.as_tensor(ids), INFERENCE_WIDTH_MULTIPLE)
+            steps = module.embedding(compacted)
+            start = time.perf_counter()
+            module.forward_layers[0](steps)
+            stages["lstm_forward_only"].append(time.perf_counter() - start)
+    return {name: rounded(1e3 * statistics.median(values)) for name, values in stages.items()}
 
 
 def main():
@@ -63,6 +94,7 @@ def main():
             if call >= WARM_UP_CALLS:
                 latencies[name].append(time.perf_counter() - start)
     median_ms = {name: 1e3 * statistics.median(values) for name, values in latencies.items()}
+    stage_ms = stage_latencies(models["sklstm"], texts_test[:calls])
 
     best_seconds = {name: float("inf") for name in models}
     for _ in range(args.repeats):
@@ -83,6 +115,7 @@ def main():
         lower_is_better=["single_text_latency_vs_tfidf_logreg"],
         absolute={
             "single_text_median_ms": {name: rounded(value) for name, value in median_ms.items()},
+            "single_text_median_ms_by_stage": stage_ms,
             "single_text_p90_ms": {
                 name: rounded(1e3 * float(np.percentile(values, 90)))
                 for name, values in latencies.items()

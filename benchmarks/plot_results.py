@@ -3,7 +3,7 @@
 Reads the JSON lines the benchmark scripts print (``make bench >
 benchmarks/results.jsonl``) and draws one horizontal bar per ratio, on a log
 scale around 1 (the reference), green where sklstm does better and red where
-it does worse. Lines that are not a benchmark record (a stray ``make`` echo,
+it does worse; a script run more than once gets a bar per run. Lines that are not a benchmark record (a stray ``make`` echo,
 say) are skipped with a note on stderr.
 
     python benchmarks/plot_results.py [benchmarks/results.jsonl] [-o docs/benchmarks.png]
@@ -12,6 +12,7 @@ say) are skipped with a note on stderr.
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +37,16 @@ def read_records(path):
 def bars(records):
     """(label, ratio, sklstm does better) for every ratio of every record."""
     rows = []
+    # A script run twice (a rerun in a noisy spell, bench_fit with Keras) gets
+    # a bar per run, numbered in file order: none is dropped or picked.
+    totals = Counter(record["benchmark"] for record in records)
+    seen = Counter()
     for record in records:
         lower_is_better = set(record.get("lower_is_better", []))
+        seen[record["benchmark"]] += 1
         suffix = " (quick)" if record.get("quick") else ""
+        if totals[record["benchmark"]] > 1:
+            suffix += f" [run {seen[record['benchmark']]}]"
         for name, value in record["ratios"].items():
             better = value < 1 if name in lower_is_better else value > 1
             direction = "lower" if name in lower_is_better else "higher"

@@ -22,9 +22,11 @@ import statistics
 import time
 
 import numpy as np
+from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
 import torch
@@ -38,14 +40,28 @@ WARM_UP_CALLS = 20
 def stage_latencies(pipeline, texts):
     """Median ms of each stage of the sklstm pipeline's one-text predict_proba.
 
-    The tokenizer alone, the classifier alone (on the tokenizer's ids), and the
+    The tokenizer alone, the classifier alone (on the tokenizer's ids), the
     bare ``nn.LSTM`` forward on the text's embedded steps (the width rounded
-    as at inference): the floor under which no Python around it can go.
+    as at inference): the floor under which no Python around it can go; and a
+    scikit-learn pipeline that does nothing (``FunctionTransformer`` +
+    ``DummyClassifier``), what the pipeline and validation around any model
+    cost.
     """
     tokenizer, classifier = pipeline[0], pipeline[-1]
     module = classifier.net_.module_
-    stages = {"tokenizer": [], "classifier": [], "lstm_forward_only": []}
+    # What any two-step scikit-learn pipeline costs, doing nothing: its
+    # fitted-checks, routing and the final step's input validation.
+    empty = make_pipeline(FunctionTransformer(), DummyClassifier()).fit([[0], [1]], [0, 1])
+    stages = {
+        "tokenizer": [],
+        "classifier": [],
+        "lstm_forward_only": [],
+        "empty_sklearn_pipeline": [],
+    }
     for text in texts:
+        start = time.perf_counter()
+        empty.predict_proba([[0]])
+        stages["empty_sklearn_pipeline"].append(time.perf_counter() - start)
         start = time.perf_counter()
         ids = tokenizer.transform([text])
         stages["tokenizer"].append(time.perf_counter() - start)

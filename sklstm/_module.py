@@ -203,6 +203,14 @@ class LSTMNet(nn.Module):
         """One vector per row, from its real steps only (see ``pooling``)."""
         if self.pooling == "last":
             return self._last_state(outputs, lengths)
+        if outputs.shape[0] == 1:
+            # One row (a served prediction): its real steps are a slice, which
+            # saves building a mask, a sixth of the module's time on one text.
+            length = int(lengths[0])
+            if length == 0:
+                return outputs.new_zeros(1, outputs.shape[2])
+            real = outputs[:, :length]
+            return real.amax(dim=1) if self.pooling == "max" else real.mean(dim=1)
         steps = torch.arange(outputs.shape[1], device=outputs.device)
         is_real = (steps.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
         if self.pooling == "mean":

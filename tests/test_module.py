@@ -182,6 +182,9 @@ def test_empty_row_gives_a_finite_prediction(fitted_on_token_ids):
     proba = model.predict_proba(np.zeros((3, 14), dtype=np.int64))
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # alone (a one-row batch takes a shortcut in pooling), as in a batch
+    alone = model.predict_proba(np.zeros((1, 14), dtype=np.int64))
+    np.testing.assert_allclose(alone, proba[:1], atol=1e-6)
 
 
 def test_ids_beyond_the_fitted_vocabulary_are_out_of_vocabulary(fitted_on_token_ids):

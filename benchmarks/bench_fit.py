@@ -63,50 +63,45 @@ def fit_sklstm(ids_train, y_train, ids_test, y_test, epochs, threads):
     }
 
 
-def fit_handwritten(ids_train, y_train, ids_test, y_test, epochs, vocabulary_size, packed):
+def fit_reference(train, predict, ids_train, y_train, ids_test, y_test, epochs, **options):
+    """Time ``train`` (a reference's trainer) and score its model with ``predict``.
+
+    ``train(ids, class_indices, n_classes=..., epochs=..., **options)`` returns
+    the model and each epoch's seconds; ``predict(model, ids)`` class indices.
+    """
     classes, targets = np.unique(y_train, return_inverse=True)
     start = time.perf_counter()
-    model, epoch_seconds = train_handwritten(
+    model, epoch_seconds = train(
         ids_train,
         targets,
-        vocabulary_size=vocabulary_size,
         n_classes=len(classes),
         epochs=epochs,
-        packed=packed,
         batch_size=LIKE_HANDWRITTEN["batch_size"],
         learning_rate=LIKE_HANDWRITTEN["learning_rate"],
+        **options,
     )
     seconds = time.perf_counter() - start
-    predicted = classes[predict_handwritten(model, ids_test)]
+    predicted = classes[predict(model, ids_test)]
     return {
         "seconds_per_epoch": seconds / epochs,
         "epoch_seconds": [rounded(value) for value in epoch_seconds],
         "accuracy": float(np.mean(predicted == y_test)),
     }
+
+
+def fit_handwritten(ids_train, y_train, ids_test, y_test, epochs, vocabulary_size, packed):
+    return fit_reference(
+        train_handwritten, predict_handwritten, ids_train, y_train, ids_test, y_test, epochs,
+        vocabulary_size=vocabulary_size, packed=packed,
+    )
 
 
 def fit_keras(ids_train, y_train, ids_test, y_test, epochs, vocabulary_size, threads):
-    classes, targets = np.unique(y_train, return_inverse=True)
-    start = time.perf_counter()
-    model, epoch_seconds = train_keras(
-        ids_train,
-        targets,
-        vocabulary_size=vocabulary_size,
-        n_classes=len(classes),
-        epochs=epochs,
-        threads=threads,
-        batch_size=LIKE_HANDWRITTEN["batch_size"],
-        learning_rate=LIKE_HANDWRITTEN["learning_rate"],
-        embedding_dim=LIKE_HANDWRITTEN["embedding_dim"],
-        units=LIKE_HANDWRITTEN["units"],
+    return fit_reference(
+        train_keras, predict_keras, ids_train, y_train, ids_test, y_test, epochs,
+        vocabulary_size=vocabulary_size, threads=threads,
+        embedding_dim=LIKE_HANDWRITTEN["embedding_dim"], units=LIKE_HANDWRITTEN["units"],
     )
-    seconds = time.perf_counter() - start
-    predicted = classes[predict_keras(model, ids_test)]
-    return {
-        "seconds_per_epoch": seconds / epochs,
-        "epoch_seconds": [rounded(value) for value in epoch_seconds],
-        "accuracy": float(np.mean(predicted == y_test)),
-    }
 
 
 def main():

@@ -14,18 +14,26 @@ from sklearn.base import BaseEstimator
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
+from skorch.callbacks import EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
 from ._batching import LengthGroupedLoader
+from ._fitting import (
+    FiniteLossCheck,
+    InterruptibleNet,
+    StopEarly,
+    check_device,
+    check_finite_weights,
+    fit_atomically,
+)
 from ._module import LSTMNet
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
     Interval,
     StrOptions,
+    _fit_context,
     check_finite,
     row_label,
     check_sample_weight,
@@ -42,13 +50,17 @@ ADAPTIVE_FACTOR = 0.3
 # (rows per gradient step) is: without gradients the memory is small, and on
 # one CPU thread oneDNN's LSTM costs a third more per text at 16 rows than at 64.
 MIN_PREDICT_BATCH_SIZE = 64
+# early_stopping='auto' holds out a validation part from this many training
+# samples on (benchmarks/bench_early_stopping.py: below it, the few held-out
+# samples stop training at a noisy epoch and cost accuracy).
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 
 
 def _as_python_number(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-class _SampleWeightedNet(NeuralNet):
+class _SampleWeightedNet(InterruptibleNet):
     """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -95,7 +107,7 @@ def build_net(
         iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
         train_split=train_split,
-        callbacks=list(callbacks),
+        callbacks=[FiniteLossCheck(), *callbacks],
         device=device,
         verbose=verbose,
         **routed,
@@ -136,11 +148,11 @@ class BaseLSTM(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "adaptive"})],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
-        "device": [str],
+        "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -159,7 +171,7 @@ class BaseLSTM(BaseEstimator):
         batch_size=64,
         learning_rate=1e-3,
         learning_rate_schedule="constant",
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
         input_type="auto",
@@ -201,6 +213,10 @@ class BaseLSTM(BaseEstimator):
     def _criterion(self):
         """The torch loss class, to be built with ``reduction='none'``."""
 
+    @abstractmethod
+    def _held_out_problem(self, targets):
+        """Why a held-out part of ``validation_fraction`` cannot be split off, or None."""
+
     @staticmethod
     @abstractmethod
     def _validation_score(net, X, y):
@@ -208,6 +224,7 @@ class BaseLSTM(BaseEstimator):
 
     # -- fit --------------------------------------------------------------------
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the LSTM on sequences ``X`` and targets ``y``.
 
@@ -246,7 +263,10 @@ class BaseLSTM(BaseEstimator):
         >>> regressor.input_type_, regressor.input_shape_
         ('sequences', (3,))
         """
-        self._validate_params()
+        return fit_atomically(self, type(self)._fit, X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
+        """The fit itself, on the copy that ``fit_atomically`` hands it."""
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
@@ -254,27 +274,56 @@ class BaseLSTM(BaseEstimator):
         y = self._validate_target(X, y)
         sample_weight = check_sample_weight(sample_weight, X)
         targets, weights, n_outputs = self._encode_target(y, sample_weight)
+        self.do_early_stopping_ = self._resolve_early_stopping(targets)
+        device = check_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = self._build_net(n_outputs, seed)
+        net = self._build_net(n_outputs, seed, device)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
         with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit(inputs, targets)
+        check_finite_weights(net.module_, self.learning_rate)
         self.net_ = net
         self.history_ = [
             {key: _as_python_number(epoch[key]) for key in _HISTORY_KEYS if key in epoch}
             for epoch in net.history
         ]
         self.n_iter_ = len(self.history_)
-        return self
 
-    def _build_net(self, n_outputs, seed):
+    def _resolve_early_stopping(self, targets):
+        """Whether this fit holds out a validation part (``do_early_stopping_``).
+
+        ``'auto'``: yes from ``AUTO_EARLY_STOPPING_MIN_SAMPLES`` samples on,
+        where the held-out part is large enough to be worth its cost, and
+        only if the targets allow it. ``True`` insists, with an error saying
+        why a split is impossible.
+        """
+        if self.early_stopping == "auto":
+            return (
+                len(targets) >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+                and self._held_out_problem(targets) is None
+            )
+        if not self.early_stopping:
+            return False
+        problem = self._held_out_problem(targets)
+        if problem is not None:
+            n_valid = int(np.ceil(self.validation_fraction * len(targets)))
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {len(targets)} samples "
+                f"({n_valid}), {problem}. Pass early_stopping='auto' (on only where "
+                "the data allows it) or False to train on all of them, or give "
+                "more data."
+            )
+        return True
+
+    def _build_net(self, n_outputs, seed, device):
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
         else:
             values_per_step = self.input_shape_[1] if len(self.input_shape_) == 2 else 1
             module_input = {"n_input_features": values_per_step}
         train_split, callbacks = None, []
-        if self.early_stopping:
+        if self.do_early_stopping_:
             train_split = ValidSplit(
                 self.validation_fraction,
                 stratified=self._stratify_validation,
@@ -287,7 +336,7 @@ class BaseLSTM(BaseEstimator):
                     lower_is_better=False,
                     on_train=False,
                 ),
-                EarlyStopping(
+                StopEarly(
                     monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
                 ),
             ]
@@ -295,7 +344,7 @@ class BaseLSTM(BaseEstimator):
             callbacks.append(
                 LRScheduler(
                     policy=ReduceLROnPlateau,
-                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    monitor="valid_loss" if self.do_early_stopping_ else "train_loss",
                     patience=0,
                     factor=ADAPTIVE_FACTOR,
                 )
@@ -316,7 +365,7 @@ class BaseLSTM(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            device=self.device,
+            device=str(device),
             verbose=self.verbose,
             train_split=train_split,
             callbacks=callbacks,
@@ -450,10 +499,13 @@ class BaseLSTM(BaseEstimator):
         module = self.net_.module_
         if any(layer.training for layer in module.modules()):
             module.eval()
+        # Where the weights are, not the device parameter: a model trained on a
+        # GPU and loaded on a machine without one predicts on its CPU.
+        device = next(module.parameters()).device
         batches = []
         with torch.inference_mode(), torch_threads(self.n_threads):
             for start in range(0, len(X), batch_size):
-                batch = torch.as_tensor(X[start : start + batch_size], device=self.device)
+                batch = torch.as_tensor(X[start : start + batch_size], device=device)
                 batches.append(module(batch).cpu())
         outputs = torch.cat(batches).numpy().astype(np.float64)
         if order is None:

@@ -1,5 +1,7 @@
 """LSTMClassifier: labels in, labels out."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin
@@ -64,12 +66,17 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         sentiment, nothing at word level, and 8 points lost at character level
         on 1,600 sentences, whose small validation part makes the loss noisy
         and the rate fall too soon; hence not the default.
-    early_stopping : bool, default=True
+    early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when the validation loss has not improved for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
-        On by default because an LSTM on text overfits within a few epochs;
-        set False to train exactly ``max_epochs`` on all the data.
+        ``'auto'`` does so from 1,000 training samples on, where the split
+        allows every class on both sides, and trains all ``max_epochs`` on all
+        the data otherwise: on less data the few held-out samples stop
+        training at a noisy epoch (user guide, "Early stopping"). ``True``
+        insists, and raises a ValueError when y cannot be split; ``False``
+        trains exactly ``max_epochs`` on all the data. ``do_early_stopping_``
+        records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=3
@@ -84,8 +91,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss, multiplied into ``sample_weight``.
         ``'balanced'`` weighs classes inversely to their frequency in y.
-    device : str, default='cpu'
-        torch device to train and predict on, e.g. ``'cuda'``.
+    device : str or torch.device, default='cpu'
+        torch device to train on, e.g. ``'cuda'``; checked when ``fit``
+        starts, with an error that lists the devices available. Predictions
+        run where the fitted weights are.
     n_threads : int or None, default=1
         torch threads (intra-op) during ``fit`` and ``predict``; the caller's
         setting is restored afterwards. None uses torch's current setting. One
@@ -116,6 +125,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         with early stopping, ``valid_loss`` and ``valid_score`` (accuracy).
     n_iter_ : int
         Number of epochs run.
+    do_early_stopping_ : bool
+        Whether this fit held out a validation part (see ``early_stopping``).
     input_type_ : {'tokens', 'sequences'}
         How X was read.
     input_shape_ : tuple
@@ -170,7 +181,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         batch_size=32,
         learning_rate=3e-3,
         learning_rate_schedule="constant",
-        early_stopping=True,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=3,
         input_type="auto",
@@ -215,42 +226,52 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     def _encode_target(self, y, sample_weight):
         encoded = self._label_encoder.transform(y).astype(np.int64)
-        if self.early_stopping:
-            self._check_room_for_validation(encoded)
         if self.class_weight is not None:
             if isinstance(self.class_weight, dict):
-                unknown = set(self.class_weight) - set(self.classes_.tolist())
-                if unknown:
-                    raise ValueError(
-                        f"class_weight names labels {sorted(map(str, unknown))} that "
-                        f"are not in y; the classes are {self.classes_.tolist()}."
-                    )
+                self._check_class_weight_dict()
             per_class = compute_class_weight(
                 self.class_weight, classes=self.classes_, y=y
             )
             sample_weight = sample_weight * per_class[encoded]
-            if not sample_weight.any():
-                raise ValueError(
-                    "class_weight and sample_weight leave every sample with weight 0; "
-                    "give some class a positive weight."
-                )
+        if not sample_weight.any():
+            raise ValueError(
+                "class_weight and sample_weight leave every sample with weight 0; "
+                "give some class a positive weight."
+            )
         # Scaled to mean 1 so that the learning rate means the same with any weights.
         weights = sample_weight / sample_weight.mean()
         return encoded, weights, len(self.classes_)
 
-    def _check_room_for_validation(self, encoded):
+    def _check_class_weight_dict(self):
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels {sorted(map(str, unknown))} that "
+                f"are not in y; the classes are {self.classes_.tolist()}."
+            )
+        for label, weight in self.class_weight.items():
+            if (
+                isinstance(weight, (bool, np.bool_))
+                or not isinstance(weight, Real)
+                or not np.isfinite(weight)
+                or weight < 0
+            ):
+                raise ValueError(
+                    f"class_weight[{label!r}] is {weight!r}; class weights must be "
+                    "finite numbers >= 0."
+                )
+
+    def _held_out_problem(self, encoded):
         """A stratified held-out part needs a sample of every class, on both sides."""
         n_classes = len(self.classes_)
         n_valid = int(np.ceil(self.validation_fraction * len(encoded)))
         smallest_class = int(np.bincount(encoded).min())
         if n_valid < n_classes or len(encoded) - n_valid < n_classes or smallest_class < 2:
-            raise ValueError(
-                f"early_stopping=True holds out validation_fraction="
-                f"{self.validation_fraction} of the {len(encoded)} samples ({n_valid}) "
-                f"with every one of the {n_classes} classes on both sides, which this y "
-                f"cannot give (its smallest class has {smallest_class} samples). Pass "
-                "early_stopping=False to train on all of them, or give more data."
+            return (
+                f"with every one of the {n_classes} classes on both sides, which "
+                f"this y cannot give (its smallest class has {smallest_class} samples)"
             )
+        return None
 
     def _criterion(self):
         return nn.CrossEntropyLoss

@@ -7,17 +7,17 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.utils import to_tensor
 from torch import nn
 
 from ._base import build_net
+from ._fitting import InterruptibleNet, check_device, check_finite_weights, fit_atomically
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
-from ._validation import Interval, StrOptions, check_texts
+from ._validation import Interval, StrOptions, _fit_context, check_texts
 
 
-class _NextTokenNet(NeuralNet):
+class _NextTokenNet(InterruptibleNet):
     """A skorch net whose loss is the mean cross-entropy of every real next token."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -65,8 +65,9 @@ class LSTMTextGenerator(BaseEstimator):
         Windows per gradient step.
     learning_rate : float, default=3e-3
         Adam's learning rate.
-    device : str, default='cpu'
-        torch device to train and generate on.
+    device : str or torch.device, default='cpu'
+        torch device to train on, checked when ``fit`` starts; ``generate``
+        and ``score`` run where the fitted weights are.
     n_threads : int or None, default=1
         torch threads during ``fit``, ``generate`` and ``score``, as in
         :class:`LSTMClassifier`.
@@ -124,7 +125,7 @@ class LSTMTextGenerator(BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "device": [str],
+        "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -166,6 +167,7 @@ class LSTMTextGenerator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn to predict each token of the texts from the tokens before it.
 
@@ -192,8 +194,12 @@ class LSTMTextGenerator(BaseEstimator):
         >>> generator.boundary_id_, len(generator.history_)
         (10, 2)
         """
-        self._validate_params()
+        return fit_atomically(self, type(self)._fit, X)
+
+    def _fit(self, X):
+        """The fit itself, on the copy that ``fit_atomically`` hands it."""
         texts = check_texts(X, type(self).__name__)
+        device = check_device(self.device)
         self.tokenizer_ = CharTokenizer(
             level=self.level,
             lowercase=self.lowercase,
@@ -220,18 +226,18 @@ class LSTMTextGenerator(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            device=self.device,
+            device=str(device),
             verbose=self.verbose,
         )
         with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit({"X": inputs}, targets)
+        check_finite_weights(net.module_, self.learning_rate)
         self.net_ = net
         self.history_ = [
             {key: float(epoch[key]) if key != "epoch" else epoch[key]
              for key in ("epoch", "train_loss", "dur")}
             for epoch in net.history
         ]
-        return self
 
     def _token_stream(self, texts):
         """The ids of all texts, each text followed by the boundary id."""
@@ -283,10 +289,11 @@ class LSTMTextGenerator(BaseEstimator):
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_.eval()
+        device = next(module.parameters()).device
         total, count = 0.0, 0
         with torch.inference_mode(), torch_threads(self.n_threads):
             for start in range(0, len(inputs), self.batch_size):
-                batch = torch.as_tensor(inputs[start : start + self.batch_size], device=self.device)
+                batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
                 log_probs = torch.log_softmax(module(batch), dim=2).cpu()
                 batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
                 batch_targets = batch_targets[:, : log_probs.shape[1]]
@@ -372,10 +379,11 @@ class LSTMTextGenerator(BaseEstimator):
         tokens, _ = self.tokenizer_._split([prompt])
         context = [self.boundary_id_, *self.tokenizer_._lookup_ids(tokens).tolist()]
         module = self.net_.module_.eval()
+        device = next(module.parameters()).device
         written = []
         with torch.inference_mode(), torch_threads(self.n_threads):
             for _ in range(n_tokens):
-                window = torch.as_tensor([context[-self.max_length :]], device=self.device)
+                window = torch.as_tensor([context[-self.max_length :]], device=device)
                 logits = module(window)[0, -1].double().cpu()
                 logits[[PAD_ID, OOV_ID]] = -torch.inf  # never write padding or "unknown"
                 if temperature == 0:

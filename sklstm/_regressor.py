@@ -6,6 +6,11 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from ._base import BaseLSTM
+from ._validation import row_label
+
+# Targets beyond this (in absolute value) are refused: predictions a few
+# standard deviations out would overflow float64 (about 1.8e308).
+MAX_TARGET_MAGNITUDE = 1e300
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -46,10 +51,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         (the training loss without early stopping) did not improve, as
         :class:`~sklearn.neural_network.MLPClassifier`'s
         ``learning_rate='adaptive'`` divides it by 5.
-    early_stopping : bool, default=False
+    early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data, stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs, and
-        restore the weights of the best epoch.
+        restore the weights of the best epoch. ``'auto'`` does so from 1,000
+        training samples on, as :class:`LSTMClassifier` does, and trains all
+        ``max_epochs`` on all the data otherwise. ``True`` insists, and raises
+        a ValueError when fewer than 2 samples would be held out (R² needs
+        2); ``False`` trains exactly ``max_epochs`` on all the data.
+        ``do_early_stopping_`` records the choice.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -61,8 +71,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_features)``. Numeric data stored as integers (passenger counts, say)
         must be given as float or with ``input_type='sequences'``, or it is
         read as token ids.
-    device : str, default='cpu'
-        torch device to train and predict on, e.g. ``'cuda'``.
+    device : str or torch.device, default='cpu'
+        torch device to train on, e.g. ``'cuda'``; checked when ``fit``
+        starts, with an error that lists the devices available. Predictions
+        run where the fitted weights are.
     n_threads : int or None, default=1
         torch threads (intra-op) during ``fit`` and ``predict``; the caller's
         setting is restored afterwards. None uses torch's current setting. One
@@ -92,6 +104,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         are on the standardised targets.
     n_iter_ : int
         Number of epochs run.
+    do_early_stopping_ : bool
+        Whether this fit held out a validation part (see ``early_stopping``).
     n_outputs_ : int
         Number of targets.
     input_type_ : {'tokens', 'sequences'}
@@ -140,7 +154,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         batch_size=64,
         learning_rate=1e-3,
         learning_rate_schedule="constant",
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
         input_type="auto",
@@ -172,9 +186,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _validate_target(self, X, y):
         y = np.asarray(y, dtype=np.float64)
-        if y.ndim > 2:
+        too_large = np.abs(y) > MAX_TARGET_MAGNITUDE
+        if too_large.any():
+            row = int(np.flatnonzero(too_large.reshape(len(y), -1).any(axis=1))[0])
             raise ValueError(
-                f"y must be 1-D (one target) or 2-D (several), got {y.ndim} dimensions."
+                f"y holds {y[row].flat[np.argmax(too_large[row].flat)]:g} at "
+                f"{row_label(row)}: targets beyond "
+                f"{MAX_TARGET_MAGNITUDE:g} in absolute value would overflow when "
+                "predictions are mapped back to their scale. Rescale y (divide it "
+                "by a constant, or take its log)."
             )
         self._y_is_1d = y.ndim == 1
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
@@ -182,12 +202,26 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _encode_target(self, y, sample_weight):
         targets = y.reshape(len(y), -1)
-        self._y_mean = targets.mean(axis=0)
-        scale = targets.std(axis=0)
-        self._y_scale = np.where(scale > 0, scale, 1.0)
-        standardized = (targets - self._y_mean) / self._y_scale
+        # Standardised through a max-abs scaling first, so that the mean and
+        # standard deviation of targets near float64's range do not overflow.
+        magnitude = np.abs(targets).max(axis=0)
+        magnitude = np.where(magnitude > 0, magnitude, 1.0)
+        unit_targets = targets / magnitude
+        unit_mean = unit_targets.mean(axis=0)
+        unit_scale = unit_targets.std(axis=0)
+        unit_scale = np.where(unit_scale > 0, unit_scale, 1.0)
+        standardized = (unit_targets - unit_mean) / unit_scale
+        self._y_mean = unit_mean * magnitude
+        self._y_scale = unit_scale * magnitude
         weights = sample_weight / sample_weight.mean()
         return standardized.astype(np.float32), weights, self.n_outputs_
+
+    def _held_out_problem(self, targets):
+        """R² on the held-out part needs 2 samples, and training needs 1."""
+        n_valid = int(np.ceil(self.validation_fraction * len(targets)))
+        if n_valid < 2 or len(targets) - n_valid < 1:
+            return "which must be at least 2 samples, with 1 left to train on"
+        return None
 
     def _criterion(self):
         return nn.MSELoss

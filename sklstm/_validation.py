@@ -6,10 +6,12 @@ scikit-learn upgrade that moves them edits one file.
 
 import numpy as np
 import pandas as pd
+from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
 
 __all__ = [
+    "_fit_context",
     "Interval",
     "StrOptions",
     "validate_data",

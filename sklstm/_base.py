@@ -32,10 +32,14 @@ from ._module import LSTMNet
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
+    TOKEN_ID_LIMIT,
     Interval,
     StrOptions,
     _fit_context,
     check_finite,
+    check_float32_range,
+    check_ordered,
+    pandas_index,
     row_label,
     check_sample_weight,
     check_token_ids,
@@ -391,13 +395,17 @@ class BaseLSTM(BaseEstimator):
             validate_data(self, X, reset=False, skip_check_array=True)
             X = self._as_token_ids(X, None)
             return np.where(X >= self.vocabulary_size_, OOV_ID, X), y
-        index = getattr(X, "index", None)
-        _refuse_raw_text(X, type(self).__name__)
+        name = type(self).__name__
+        index = pandas_index(X)
+        check_ordered(X, name, "X")
+        _refuse_raw_text(X, name)
         common = dict(
             reset=reset,
             dtype="numeric",
             allow_nd=True,
             ensure_all_finite=False,
+            # Checked below for 2-D and 3-D X alike (scikit-learn checks 2-D only).
+            ensure_min_features=0,
         )
         if reset:
             X, y = validate_data(
@@ -416,11 +424,19 @@ class BaseLSTM(BaseEstimator):
                 f"Expected a 2-D or 3-D array (n_samples, n_steps[, n_features]), got "
                 f"{X.ndim} dimensions."
             )
+        if 0 in X.shape[1:]:
+            # Keeps scikit-learn's wording ("0 feature(s) (shape=...)"), which its
+            # common checks match on.
+            raise ValueError(
+                f"X is empty: {name} needs at least 1 step per sample"
+                f"{' and 1 value per step' if X.ndim == 3 else ''}. Found array with "
+                f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
         if reset:
             self.input_type_ = self._resolve_input_type(X)
             self.input_shape_ = X.shape[1:]
             if self.input_type_ == "tokens":
-                X = self._as_token_ids(X, index)
+                X = self._as_token_ids(X, index, id_limit=TOKEN_ID_LIMIT)
                 self.vocabulary_size_ = max(int(X.max()) + 1, OOV_ID + 1)
         elif X.shape[2:] != self.input_shape_[1:]:
             raise ValueError(
@@ -433,6 +449,7 @@ class BaseLSTM(BaseEstimator):
                 # Ids never seen in fit have no trained embedding: out-of-vocabulary.
                 X = np.where(X >= self.vocabulary_size_, OOV_ID, X)
             return X, y
+        check_float32_range(X, "X", index)
         X = np.array(X, dtype=np.float32)  # a writable copy for torch
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
@@ -475,7 +492,12 @@ class BaseLSTM(BaseEstimator):
         return "sequences"
 
     @staticmethod
-    def _as_token_ids(X, index):
+    def _as_token_ids(X, index, id_limit=None):
+        """X as an int64 copy, after checking its ids (see ``check_token_ids``).
+
+        ``id_limit`` (in fit) refuses ids that would make the embedding table
+        huge; in predict, ids beyond the vocabulary are out-of-vocabulary.
+        """
         if X.dtype.kind == "f":
             fractional = X != np.round(X)
             if fractional.any():
@@ -485,9 +507,12 @@ class BaseLSTM(BaseEstimator):
                     f"{row_label(row, index)} holds {X[row][fractional[row]][0]}; use "
                     "input_type='sequences' for numeric sequences."
                 )
-        X = np.array(X, dtype=np.int64)  # a writable copy for torch
-        check_token_ids(X, index)
-        return X
+        # Checked before the cast, which would wrap floats and uint64 beyond int64.
+        check_token_ids(X, index, id_limit)
+        if X.dtype.kind == "f" or X.dtype == np.uint64:
+            # Any id of TOKEN_ID_LIMIT or more is out-of-vocabulary in predict.
+            X = np.minimum(X, TOKEN_ID_LIMIT)
+        return np.array(X, dtype=np.int64)  # a writable copy for torch
 
     # -- predict ---------------------------------------------------------------
 

@@ -104,6 +104,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_features)``. Numeric data stored as integers (counts, prices) must
         be given as float or with ``input_type='sequences'``, or it is read as
         token ids.
+        Token ids must be below 10 million in ``fit`` (the embedding table has
+        a row for every id up to the largest); larger ones, such as timestamps,
+        are refused with a pointer to ``input_type='sequences'``.
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss, multiplied into ``sample_weight``.
         ``'balanced'`` weighs classes inversely to their frequency in y.

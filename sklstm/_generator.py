@@ -343,7 +343,9 @@ class LSTMTextGenerator(BaseEstimator):
         temperature : float, default=1.0
             0 takes the most probable token each time (greedy); higher values
             sample from the model's distribution sharpened (< 1) or flattened
-            (> 1).
+            (> 1). A tiny temperature (even a denormal such as 5e-324) samples
+            like greedy, among the most probable tokens if several tie; a huge
+            one samples almost uniformly. Infinity and NaN are refused.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling: the same value gives the same text.
 
@@ -369,11 +371,17 @@ class LSTMTextGenerator(BaseEstimator):
         check_is_fitted(self)
         if not isinstance(prompt, str):
             raise ValueError(f"prompt must be a str, got {type(prompt).__name__}.")
-        if not isinstance(n_tokens, Integral) or n_tokens < 0:
+        # bool is an Integral and a Real, but True tokens or degrees is a slip.
+        if not isinstance(n_tokens, Integral) or isinstance(n_tokens, bool) or n_tokens < 0:
             raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}.")
-        if not isinstance(temperature, Real) or not temperature >= 0:
+        if (
+            not isinstance(temperature, Real)
+            or isinstance(temperature, bool)
+            or not 0 <= temperature < np.inf
+        ):
             raise ValueError(
-                f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}."
+                "temperature must be a finite number >= 0 (0 is greedy), got "
+                f"{temperature!r}."
             )
         rng = check_random_state(random_state)
         tokens, _ = self.tokenizer_._split([prompt])
@@ -389,7 +397,11 @@ class LSTMTextGenerator(BaseEstimator):
                 if temperature == 0:
                     next_id = int(logits.argmax())
                 else:
-                    probabilities = torch.softmax(logits / temperature, dim=0).numpy()
+                    # Shifted so that the best logit is 0: dividing by a tiny
+                    # temperature then gives 0 and -inf, never inf - inf (NaN),
+                    # and the sampling tends to greedy, ties shared.
+                    shifted = (logits - logits.max()) / temperature
+                    probabilities = torch.softmax(shifted, dim=0).numpy()
                     next_id = int(rng.choice(len(probabilities), p=probabilities))
                 context.append(next_id)
                 written.append(next_id)

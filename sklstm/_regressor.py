@@ -87,6 +87,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_features)``. Numeric data stored as integers (passenger counts, say)
         must be given as float or with ``input_type='sequences'``, or it is
         read as token ids.
+        Token ids must be below 10 million in ``fit`` (the embedding table has
+        a row for every id up to the largest); larger ones, such as timestamps,
+        are refused with a pointer to ``input_type='sequences'``.
     device : str or torch.device, default='cpu'
         torch device to train on, e.g. ``'cuda'``; checked when ``fit``
         starts, with an error that lists the devices available. Predictions

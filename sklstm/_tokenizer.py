@@ -1,6 +1,7 @@
 """CharTokenizer: raw strings to padded integer sequences, at char or word level."""
 
 import re
+import warnings
 from collections import Counter
 from itertools import chain, repeat
 from numbers import Integral
@@ -13,7 +14,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Interval, StrOptions, check_texts
+from ._validation import Interval, StrOptions, check_texts, pandas_index, row_label
 
 PAD_ID = 0
 OOV_ID = 1
@@ -25,6 +26,15 @@ OOV_TOKEN = "\ufffd"
 # A word is a run of letters, digits or underscores, with inner apostrophes kept
 # ("don't", "it's"); every other non-space character is a token of its own.
 _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+
+# max_length=None: the width is the longest text in fit, capped at the larger
+# of these two when that text is an outlier (see the max_length docs).
+OUTLIER_FACTOR = 4
+MIN_CAPPED_WIDTH = 1000
+
+# The one character whose lowercase depends on its neighbours (Final_Sigma).
+_CAPITAL_SIGMA = "\u03a3"
 
 
 def _lengths(pieces):
@@ -49,9 +59,15 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         whitespace only separates.
     max_length : int, default=None
         Number of ids per output row. Longer texts are truncated, shorter ones
-        padded with 0. None uses the longest text seen in ``fit``.
+        padded with 0. None uses the longest text seen in ``fit``, unless it
+        is an outlier: the width is then capped at ``max(1000, 4 * p99)``
+        tokens, where ``p99`` is the 99th percentile of the text lengths in
+        ``fit`` (the length that 1% of texts reach; with 100 texts or fewer,
+        the longest), and ``fit`` warns how many texts the cap truncates.
+        Without the cap, one 100,000-character text among short ones would
+        make every row 100,000 ids wide, in ``fit`` and in every ``transform``.
     lowercase : bool, default=True
-        Lowercase texts before tokenizing.
+        Lowercase each text (on its own) before tokenizing.
     max_tokens : int, default=None
         Keep only the ``max_tokens`` most frequent tokens; the others map to
         the out-of-vocabulary id 1. None keeps all.
@@ -71,7 +87,8 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         frequency, ties broken by the token's string order, so that refitting on
         the same texts gives the same ids. 0 is padding and 1 out-of-vocabulary.
     max_length_ : int
-        The row width that ``transform`` produces.
+        The row width that ``transform`` produces: ``max_length``, or the
+        width chosen in ``fit`` when ``max_length=None``.
 
     See Also
     --------
@@ -83,6 +100,11 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     A corpus in which no text holds a single token (only empty strings, say)
     raises ``ValueError("empty vocabulary ...")`` in ``fit``: a model trained on
     nothing but padding cannot learn, and failing early says so.
+
+    Texts must come in an order: a set, a dict or a dict view is refused, since
+    its rows would not line up with y. Each text is lowercased on its own
+    (``str.lower`` writes a capital sigma as final "ς" or medial "σ" by what
+    follows it), so a text's ids never depend on the other texts of the call.
 
     Examples
     --------
@@ -218,10 +240,33 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         }
         self._build_lookup()
         if self.max_length is None:
-            self.max_length_ = max(1, int(lengths.max()))
+            self.max_length_ = self._width_of(lengths)
         else:
             self.max_length_ = self.max_length
         self._n_features_out = self.max_length_
+
+    @staticmethod
+    def _width_of(lengths):
+        """The row width for ``max_length=None``: the longest text, outliers capped."""
+        longest = max(1, int(lengths.max()))
+        # method="higher": a length that some text really has, and the longest
+        # one for 100 texts or fewer, so that small corpora are never capped.
+        typical = int(np.percentile(lengths, 99, method="higher"))
+        cap = max(MIN_CAPPED_WIDTH, OUTLIER_FACTOR * typical)
+        if longest <= cap:
+            return longest
+        n_truncated = int(np.count_nonzero(lengths > cap))
+        warnings.warn(
+            f"max_length=None: the longest text in fit has {longest} tokens, over "
+            f"{OUTLIER_FACTOR} times the 99th percentile of the text lengths "
+            f"({typical}), so rows are capped at max({MIN_CAPPED_WIDTH}, "
+            f"{OUTLIER_FACTOR} * {typical}) = {cap} tokens, which truncates "
+            f"{n_truncated} of the {len(lengths)} texts. Pass max_length={longest} "
+            "to keep every text whole, or any max_length to choose the width.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return cap
 
     def transform(self, X):
         """Map texts to rows of token ids, padded or truncated to ``max_length_``.
@@ -270,17 +315,23 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _split_chars(self, texts, keep):
         lengths = _lengths(texts)
+        whole_texts = texts
         if keep is not None and lengths.max(initial=0) > keep:
             texts = list(texts)
             self._truncate(texts, lengths, keep)
         joined = "".join(texts)
         if self.lowercase:
-            lowered = joined.lower()
-            # A few characters lowercase to two ("İ"): then per-text lengths change.
-            if len(lowered) == len(joined):
+            # Lowercasing the joined texts at once is the same as lowercasing
+            # each whole text alone, then truncating it, unless a capital sigma
+            # is there (str.lower writes it "ς" or "σ" by what follows it,
+            # which at a text's end would be the next text) or a character
+            # lowercases to two ("İ": per-text lengths change). "Σ" in an ASCII
+            # or Latin-1 str is found absent without a scan.
+            lowered = None if _CAPITAL_SIGMA in joined else joined.lower()
+            if lowered is not None and len(lowered) == len(joined):
                 joined = lowered
             else:
-                texts = [text.lower() for text in texts]
+                texts = [text.lower() for text in whole_texts]
                 lengths = _lengths(texts)
                 if keep is not None:
                     self._truncate(texts, lengths, keep)
@@ -341,7 +392,8 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def inverse_transform(self, X):
         """Map rows of token ids back to texts.
 
-        Padding (0) is dropped, out-of-vocabulary ids are written as U+FFFD, and
+        Padding (0) is dropped, out-of-vocabulary ids (1, and any id not in
+        ``vocabulary_``) are written as U+FFFD, negative ids are refused, and
         word-level tokens are joined with single spaces, so the original
         spacing, case and any truncated part are not recovered.
 
@@ -373,6 +425,14 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             raise ValueError(
                 "inverse_transform expects a 2-D integer array of token ids, got "
                 f"an array of shape {ids.shape} and dtype {ids.dtype}."
+            )
+        negative = ids < 0
+        if negative.any():
+            row = int(np.flatnonzero(negative.any(axis=1))[0])
+            raise ValueError(
+                "inverse_transform expects token ids >= 0 (0 is padding, 1 "
+                f"out-of-vocabulary), but {row_label(row, pandas_index(X))} holds "
+                f"{ids[row][negative[row]][0]}."
             )
         id_to_token = {token_id: token for token, token_id in self.vocabulary_.items()}
         separator = "" if self.level == "char" else " "

@@ -12,8 +12,6 @@
 * ``check_device`` resolves the ``device`` parameter when fit starts.
 """
 
-import copy
-
 import numpy as np
 import torch
 from skorch import NeuralNet
@@ -73,10 +71,13 @@ def fit_atomically(estimator, fit_step, *args, **kwargs):
     untouched: an earlier model still predicts exactly as before, and an
     unfitted estimator stays unfitted.
     """
-    trial = copy.copy(estimator)
-    for name in list(vars(trial)):
-        if name.endswith("_") and not name.startswith("__"):
-            delattr(trial, name)
+    # Not copy.copy: it would go through __getstate__, which serialises the net.
+    trial = object.__new__(type(estimator))
+    vars(trial).update(
+        (name, value)
+        for name, value in vars(estimator).items()
+        if not (name.endswith("_") and not name.startswith("__"))
+    )
     try:
         fit_step(trial, *args, **kwargs)
     except _TrainingInterrupted as interrupted:

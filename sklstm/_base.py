@@ -29,6 +29,7 @@ from ._fitting import (
     fit_atomically,
 )
 from ._module import LSTMNet
+from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
 from ._validation import (
@@ -327,7 +328,7 @@ class BaseLSTM(BaseEstimator):
             )
         return True
 
-    def _build_net(self, n_outputs, seed, device):
+    def _build_net(self, n_outputs, seed, device="cpu"):
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
         else:
@@ -551,3 +552,18 @@ class BaseLSTM(BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
         return tags
+
+    # -- saving and loading -----------------------------------------------------
+
+    def __getstate__(self):
+        # The fitted net as plain values and arrays (see _persistence), so that
+        # skops.io loads the model without running code from the file.
+        return plain_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        state, net_state = split_state(state, type(self).__name__)
+        super().__setstate__(state)
+        if net_state is not None:
+            # The validation split's seed only matters to fit, which builds a new net.
+            skeleton = self._build_net(net_state["params"]["module__n_outputs"], seed=None)
+            self.net_ = restore_net(self, net_state, skeleton)

@@ -12,6 +12,7 @@ from torch import nn
 
 from ._base import build_net
 from ._fitting import InterruptibleNet, check_device, check_finite_weights, fit_atomically
+from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
 from ._validation import Interval, StrOptions, _fit_context, check_texts
@@ -209,8 +210,20 @@ class LSTMTextGenerator(BaseEstimator):
         self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
         inputs, targets = self._windows(texts)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        n_ids = self.boundary_id_ + 1
-        net = build_net(
+        net = self._build_net(n_ids=self.boundary_id_ + 1, device=device)
+        with seeded_rngs(seed), torch_threads(self.n_threads):
+            net.fit({"X": inputs}, targets)
+        check_finite_weights(net.module_, self.learning_rate)
+        self.net_ = net
+        self.history_ = [
+            {key: float(epoch[key]) if key != "epoch" else epoch[key]
+             for key in ("epoch", "train_loss", "dur")}
+            for epoch in net.history
+        ]
+        return self
+
+    def _build_net(self, n_ids, device="cpu"):
+        return build_net(
             net_class=_NextTokenNet,
             module_params=dict(
                 n_outputs=n_ids,
@@ -229,15 +242,6 @@ class LSTMTextGenerator(BaseEstimator):
             device=str(device),
             verbose=self.verbose,
         )
-        with seeded_rngs(seed), torch_threads(self.n_threads):
-            net.fit({"X": inputs}, targets)
-        check_finite_weights(net.module_, self.learning_rate)
-        self.net_ = net
-        self.history_ = [
-            {key: float(epoch[key]) if key != "epoch" else epoch[key]
-             for key in ("epoch", "train_loss", "dur")}
-            for epoch in net.history
-        ]
 
     def _token_stream(self, texts):
         """The ids of all texts, each text followed by the boundary id."""
@@ -412,6 +416,18 @@ class LSTMTextGenerator(BaseEstimator):
         id_to_token[self.boundary_id_] = "\n"
         separator = "" if self.level == "char" else " "
         return separator.join(id_to_token[i] for i in ids)
+
+    def __getstate__(self):
+        # The fitted net as plain values and arrays (see _persistence), so that
+        # skops.io loads the model without running code from the file.
+        return plain_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        state, net_state = split_state(state, type(self).__name__)
+        super().__setstate__(state)
+        if net_state is not None:
+            skeleton = self._build_net(n_ids=net_state["params"]["module__n_outputs"])
+            self.net_ = restore_net(self, net_state, skeleton)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,187 @@
+"""What a saved estimator holds: plain values and NumPy arrays, never torch or skorch objects.
+
+pickle, joblib and ``skops.io`` all save what ``__getstate__`` returns. skorch's
+own ``NeuralNet.__getstate__`` packs the module and the optimizer into a byte
+string made by ``torch.save``: a pickle inside the state, which skops cannot
+inspect and loads by running whatever the bytes name. So the estimators
+replace their fitted net by :func:`net_state` (the net's construction
+parameters that are plain values, and the module's weights as arrays) and
+rebuild it on load with their own net-building code (:func:`restore_net`).
+
+Adam's moments are not saved: ``fit`` always trains a new net with a new
+optimizer, so they are never read again, and they weigh twice the weights. A
+loaded ``net_`` has a fresh optimizer and an empty skorch history (the
+estimator's ``history_`` keeps the record of every epoch).
+
+Every saved state carries the versions of the libraries that made it
+(:func:`version_stamp`); loading under other versions warns.
+"""
+
+import warnings
+
+import numpy as np
+import skorch
+import sklearn
+import torch
+
+from ._fitting import check_device
+from ._runtime import preserved_rngs
+from .exceptions import InconsistentVersionWarning
+
+# The state's keys. They hold no torch or skorch object, so that skops lists
+# nothing but sklstm's own classes as untrusted.
+NET_STATE_KEY = "_net_state"
+VERSIONS_KEY = "_sklstm_versions"
+_PLAIN_TYPES = (bool, int, float, str, type(None))
+
+
+def version_stamp():
+    """The versions of the libraries a saved model depends on."""
+    # sklstm/__init__ imports this module before it defines __version__.
+    from . import __version__
+
+    # scikit-learn stamps its own estimators only (``_sklearn_version`` is
+    # recorded for classes of sklearn's modules), so sklstm records it too.
+    # str(): torch's version is a str subclass of torch's own.
+    return {
+        "sklstm": str(__version__),
+        "scikit-learn": str(sklearn.__version__),
+        "torch": str(torch.__version__),
+        "skorch": str(skorch.__version__),
+    }
+
+
+def plain_state(state):
+    """``__getstate__``'s result with the net as plain values and a version stamp.
+
+    Parameters
+    ----------
+    state : dict
+        The estimator's attributes, as ``BaseEstimator.__getstate__`` returns them.
+    """
+    state = dict(state)
+    net = state.pop("net_", None)
+    if net is not None:
+        state[NET_STATE_KEY] = net_state(net)
+    state[VERSIONS_KEY] = version_stamp()
+    return state
+
+
+def net_state(net):
+    """A fitted skorch net as plain values and NumPy arrays.
+
+    Returns
+    -------
+    state : dict
+        ``params``: the net's construction parameters whose values are plain
+        Python values (learning rate, batch size, device, the ``module__`` and
+        ``criterion__`` parameters, ...); ``module_state``: the module's
+        ``state_dict`` as NumPy arrays, on CPU.
+    """
+    params = {
+        name: value
+        for name, value in net.get_params(deep=False).items()
+        if isinstance(value, _PLAIN_TYPES) and not name.startswith("_")
+    }
+    module_state = {
+        name: tensor.detach().cpu().numpy().copy()
+        for name, tensor in net.module_.state_dict().items()
+    }
+    return {"params": params, "module_state": module_state}
+
+
+def split_state(state, estimator_name):
+    """Take the version stamp and the net's state out of a saved state.
+
+    Warns with :class:`~sklstm.exceptions.InconsistentVersionWarning` when the
+    stamp differs from the installed versions. A state saved before sklstm
+    stamped its models holds the skorch net itself: it comes back unchanged.
+
+    Returns
+    -------
+    state : dict
+        The other attributes, for ``BaseEstimator.__setstate__``.
+    net_state : dict or None
+        What :func:`restore_net` reads; None for an unfitted estimator.
+    """
+    state = dict(state)
+    saved_versions = state.pop(VERSIONS_KEY, None)
+    if saved_versions is not None:
+        current = version_stamp()
+        if any(saved_versions.get(name) != version for name, version in current.items()):
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=estimator_name,
+                    original_versions=saved_versions,
+                    current_versions=current,
+                ),
+                stacklevel=3,
+            )
+    return state, state.pop(NET_STATE_KEY, None)
+
+
+def restore_net(estimator, state, net):
+    """Initialize the unfitted ``net`` from ``state`` and give it the saved weights.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being loaded; its ``device`` becomes ``'cpu'`` when the
+        saved device is not available here.
+    state : dict
+        As made by :func:`net_state`.
+    net : skorch.NeuralNet
+        An unfitted net built by the estimator's own code (its classes of net,
+        module, criterion, optimizer and callbacks); the saved parameters
+        override its plain ones, and only those.
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        Initialized, with the saved weights on its device.
+    """
+    # Only parameters that the net built here holds as plain values too: a
+    # saved value never replaces a class (module, criterion, optimizer).
+    own = net.get_params(deep=False)
+    params = {
+        name: value
+        for name, value in state["params"].items()
+        if isinstance(value, _PLAIN_TYPES) and isinstance(own.get(name, ()), _PLAIN_TYPES)
+    }
+    device = params.get("device", "cpu")
+    if device is not None and not device_available(device):
+        warnings.warn(
+            f"{type(estimator).__name__} was saved with device={device!r}, which is "
+            "not available here; its weights are loaded on CPU and its device is "
+            "set to 'cpu'.",
+            UserWarning,
+            stacklevel=4,
+        )
+        params["device"] = "cpu"
+        estimator.device = "cpu"
+    net.set_params(**params)
+    # Building the module draws its initial weights from torch's global
+    # generator; the saved weights replace them, and the caller's draws stay as
+    # they were.
+    with preserved_rngs():
+        net.initialize()
+    weights = {}
+    for name, value in state["module_state"].items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+            raise ValueError(
+                f"The saved weights of {type(estimator).__name__} hold a "
+                f"{type(value).__name__} for {name!r}, not an array of numbers: the "
+                "file is damaged or was not written by sklstm."
+            )
+        weights[name] = torch.tensor(value)
+    net.module_.load_state_dict(weights)
+    return net
+
+
+def device_available(device):
+    """Whether ``device`` (``'cpu'``, ``'cuda:1'``, ...) exists here."""
+    try:
+        check_device(device)
+    except ValueError:
+        return False
+    return True

@@ -41,6 +41,8 @@ from sklstm.datasets import load_sentences
 
 MAX_LENGTH = {"char": 140, "word": 40}
 TOKENIZER_PARAMETERS = {"min_frequency", "max_length"}
+# Given to the tokenizer and the classifier alike (they must agree).
+SHARED_PARAMETERS = {"embeddings"}
 SETTINGS = {
     "word": [
         "default",
@@ -74,8 +76,12 @@ def parse_setting(setting, level):
     if setting != "default":
         for pair in setting.split("+"):
             name, value = pair.split("=", 1)
-            target = tokenizer if name in TOKENIZER_PARAMETERS else classifier
-            target[name] = ast.literal_eval(value)
+            value = ast.literal_eval(value)
+            if name in SHARED_PARAMETERS:
+                tokenizer[name] = classifier[name] = value
+            else:
+                target = tokenizer if name in TOKENIZER_PARAMETERS else classifier
+                target[name] = value
     return tokenizer, classifier
 
 
@@ -95,8 +101,12 @@ def baselines(texts_train, texts_test, y_train, y_test):
     return accuracy
 
 
-def cross_validate_settings(settings, level, n_folds, texts, labels, data):
-    """One JSON line per setting (and TF-IDF + LR): its N-fold scores on ``texts``."""
+def cross_validate_settings(settings, level, n_folds, texts, labels, data, seeds=(0,)):
+    """One JSON line per setting (and TF-IDF + LR): its N-fold scores on ``texts``.
+
+    Each LSTM setting is cross-validated once per seed (the folds stay the
+    same); its line gives the mean over seeds of each fold, and the mean.
+    """
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=RANDOM_STATE)
     candidates = {
         "tfidf_word_1_2": make_pipeline(
@@ -106,18 +116,26 @@ def cross_validate_settings(settings, level, n_folds, texts, labels, data):
     }
     for setting in settings:
         tokenizer_params, classifier_params = parse_setting(setting, level)
-        candidates[setting] = make_pipeline(
-            CharTokenizer(**tokenizer_params),
-            LSTMClassifier(random_state=0, **classifier_params),
+        candidates[setting] = [
+            make_pipeline(
+                CharTokenizer(**tokenizer_params),
+                LSTMClassifier(random_state=seed, **classifier_params),
+            )
+            for seed in seeds
+        ]
+    for name, models in candidates.items():
+        if not isinstance(models, list):
+            models = [models]
+        scores = np.mean(
+            [cross_val_score(model, texts, labels, cv=folds) for model in models], axis=0
         )
-    for name, model in candidates.items():
-        scores = cross_val_score(model, texts, labels, cv=folds)
         print(json.dumps({
             "benchmark": "quality_sweep_cv",
             "data": data,
             "level": level,
             "setting": name,
             "folds": n_folds,
+            "seeds": len(models),
             "fold_accuracies": [round(float(score), 4) for score in scores],
             "mean_accuracy": round(float(scores.mean()), 4),
             "std": round(float(scores.std()), 4),
@@ -148,7 +166,10 @@ def main():
         )
     settings = args.settings.split(",") if args.settings else SETTINGS[args.level]
     if args.cv:
-        cross_validate_settings(settings, args.level, args.cv, texts_train, y_train, args.data)
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        cross_validate_settings(
+            settings, args.level, args.cv, texts_train, y_train, args.data, seeds
+        )
         return
     reference = baselines(texts_train, texts_test, y_train, y_test)
     best_baseline = max(reference.values())

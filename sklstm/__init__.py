@@ -2,6 +2,7 @@
 
 from ._classifier import LSTMClassifier
 from ._generator import LSTMTextGenerator
+from ._pipeline import make_lstm_pipeline
 from ._regressor import LSTMRegressor
 from ._tokenizer import CharTokenizer
 
@@ -12,5 +13,6 @@ __all__ = [
     "LSTMClassifier",
     "LSTMRegressor",
     "LSTMTextGenerator",
+    "make_lstm_pipeline",
     "__version__",
 ]

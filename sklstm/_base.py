@@ -31,7 +31,8 @@ from ._fitting import (
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID
+from ._embeddings import load_vectors
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._validation import (
     TOKEN_ID_LIMIT,
     Interval,
@@ -57,9 +58,20 @@ ADAPTIVE_FACTOR = 0.3
 # one CPU thread oneDNN's LSTM costs a third more per text at 16 rows than at 64.
 MIN_PREDICT_BATCH_SIZE = 64
 # early_stopping='auto' holds out a validation part from this many training
-# samples on (benchmarks/bench_early_stopping.py: below it, the few held-out
-# samples stop training at a noisy epoch and cost accuracy).
-AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+# samples on. benchmarks/bench_early_stopping.py (mean of 3 seeds, word and
+# character level): on 2,000 tweets and fewer, and on up to 1,600 demo
+# sentences, stopping early cost 0 to 7 points, its few held-out samples
+# ending training at a noisy epoch; on 3,000 tweets it gained 5.5 points at
+# word level and lost 0.5 at character level, and more data favours it further.
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 2500
+# Warnings of a pipeline whose tokenizer and estimator disagree about the word
+# vectors. Without embeddings: ids reaching SPARSE_IDS_MIN, SPARSE_IDS_FACTOR
+# times more than the distinct ids (a vectors' numbering). With them: at least
+# DENSE_IDS_MIN word ids, every one from 2 up (a tokenizer's own numbering,
+# which a text's words in a 400,000-row table never give).
+SPARSE_IDS_MIN = 20_000
+SPARSE_IDS_FACTOR = 10
+DENSE_IDS_MIN = 100
 
 
 def _as_python_number(value):
@@ -283,6 +295,7 @@ class BaseLSTM(BaseEstimator):
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
         X, y = self._validate_input(X, y, reset=True)
+        self._embedding_ids = self._check_token_ids_against_embeddings(X)
         y = self._validate_target(X, y)
         sample_weight = check_sample_weight(sample_weight, X)
         targets, weights, n_outputs = self._encode_target(y, sample_weight)
@@ -300,6 +313,53 @@ class BaseLSTM(BaseEstimator):
             for epoch in net.history
         ]
         self.n_iter_ = len(self.history_)
+
+    def _check_token_ids_against_embeddings(self, X):
+        """With ``embeddings``: the ids given a trainable row (see LSTMNet).
+
+        Also widens ``vocabulary_size_`` to the vectors' table, and warns where
+        X looks made by a tokenizer that disagrees with the estimator about
+        the vectors (see ``make_lstm_pipeline``).
+        """
+        name = type(self).__name__
+        if self.embeddings is None:
+            if self.input_type_ == "tokens":
+                n_distinct = len(np.unique(X))
+                if X.max() >= SPARSE_IDS_MIN and X.max() > SPARSE_IDS_FACTOR * n_distinct:
+                    warnings.warn(
+                        f"X's largest token id is {X.max()}, but only {n_distinct} "
+                        f"distinct ids occur: {name} will train an embedding of "
+                        f"{X.max() + 1} rows, most of them never used. Ids like these "
+                        "come from a CharTokenizer with embeddings: give the "
+                        f"{name} the same embeddings (make_lstm_pipeline does).",
+                        UserWarning,
+                        stacklevel=4,
+                    )
+            return None
+        if self.input_type_ != "tokens":
+            raise ValueError(
+                f"embeddings={self.embeddings!r} needs token ids from "
+                "CharTokenizer(level='word', embeddings=...), but X was read as "
+                "numeric sequences."
+            )
+        n_table = FIRST_TOKEN_ID + len(load_vectors(self.embeddings))
+        distinct = np.unique(X)
+        words = distinct[distinct >= FIRST_TOKEN_ID]
+        if len(words) >= DENSE_IDS_MIN and words[-1] - FIRST_TOKEN_ID + 1 == len(words):
+            warnings.warn(
+                f"X's token ids are exactly {FIRST_TOKEN_ID} to {words[-1]}, as a "
+                f"CharTokenizer without embeddings numbers its vocabulary, but {name}"
+                f"(embeddings={self.embeddings!r}) reads id k + 2 as the word of row "
+                "k of the vectors: the two would disagree about every word. Give "
+                "the CharTokenizer the same embeddings (make_lstm_pipeline does).",
+                UserWarning,
+                stacklevel=4,
+            )
+        self.vocabulary_size_ = max(self.vocabulary_size_, n_table)
+        trainable = distinct[distinct != PAD_ID]
+        if not self.fine_tune_embeddings:  # only rows the vectors lack
+            trainable = trainable[(trainable == OOV_ID) | (trainable >= n_table)]
+        return trainable
 
     def _resolve_early_stopping(self, targets):
         """Whether this fit holds out a validation part (``do_early_stopping_``).
@@ -331,6 +391,11 @@ class BaseLSTM(BaseEstimator):
     def _build_net(self, n_outputs, seed, device="cpu"):
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
+            if self.embeddings is not None:
+                module_input.update(
+                    pretrained_embeddings=os.fspath(self.embeddings),
+                    trainable_ids=self._embedding_ids.tolist(),
+                )
         else:
             values_per_step = self.input_shape_[1] if len(self.input_shape_) == 2 else 1
             module_input = {"n_input_features": values_per_step}

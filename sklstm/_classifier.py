@@ -86,7 +86,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when the validation loss has not improved for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
-        ``'auto'`` does so from 1,000 training samples on, where the split
+        ``'auto'`` does so from 2,500 training samples on, where the split
         allows every class on both sides, and trains all ``max_epochs`` on all
         the data otherwise: on less data the few held-out samples stop
         training at a noisy epoch (user guide, "Early stopping"). ``True``

@@ -236,6 +236,8 @@ class LSTMNet(nn.Module):
         base = F.embedding(token_ids.clamp(max=n_rows - 1), self.pretrained)
         base = base * (token_ids < n_rows).unsqueeze(-1)  # beyond the table: no vector
         trainable = self.trainable_ids
+        if len(trainable) == 0:  # frozen vectors, and no word they lack
+            return base
         position = torch.searchsorted(trainable, token_ids).clamp(max=len(trainable) - 1)
         slot = torch.where(trainable[position] == token_ids, position + 1, 0)
         return base + self.embedding(slot)

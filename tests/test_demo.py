@@ -42,7 +42,7 @@ def test_main_saves_a_loadable_model_and_prints_both_accuracies(tmp_path, capsys
     predictions = model.predict(demo.NEW_SENTENCES)
     assert set(predictions) <= {"negative", "positive"}
 
-    lstm = re.search(r"Held-out accuracy, char-level LSTM.*?(\d\.\d{3})", printed)
+    lstm = re.search(r"Held-out accuracy, LSTM \(tuned, .*?\): (\d\.\d{3})", printed)
     baseline = re.search(r"Held-out accuracy, TF-IDF.*?(\d\.\d{3})", printed)
     assert lstm is not None, printed
     assert baseline is not None, printed

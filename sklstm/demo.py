@@ -194,6 +194,14 @@ def run_demo(
     )
     search.fit(texts_train, y_train)
     model = search.best_estimator_
+    best_per_level = {}
+    for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
+        level = params.get("chartokenizer__level", "char")
+        if params.get("chartokenizer__embeddings"):
+            level += f" + {params['chartokenizer__embeddings']}"
+        best_per_level[level] = max(score, best_per_level.get(level, 0.0))
+    for level, score in best_per_level.items():
+        say(f"Best cross-validated accuracy at {level} level: {score:.3f}")
     say(f"Best parameters: {search.best_params_}")
     say(f"Best mean cross-validated accuracy: {search.best_score_:.3f}")
 

@@ -52,3 +52,17 @@ def test_main_saves_a_loadable_model_and_prints_both_accuracies(tmp_path, capsys
     # check that both models learned (chance is 0.5), not a tuned figure.
     assert float(lstm.group(1)) > 0.6
     assert float(baseline.group(1)) > 0.75
+
+
+def test_the_default_grid_covers_levels_lengths_units_and_vectors():
+    grids = demo.DEFAULT_PARAM_GRID
+    levels = {
+        (grid["chartokenizer__level"][0], grid.get("chartokenizer__embeddings", [None])[0])
+        for grid in grids
+    }
+    assert levels == {("char", None), ("word", None), ("word", demo.GLOVE)}
+    for grid in grids:
+        # Both steps get the same vectors, or none.
+        assert grid.get("chartokenizer__embeddings") == grid.get("lstmclassifier__embeddings")
+        assert len(grid["chartokenizer__max_length"]) > 1
+        assert len(grid["lstmclassifier__units"]) > 1

@@ -173,7 +173,11 @@ class LSTMNet(nn.Module):
             self.register_buffer("pretrained", table, persistent=False)
             ids = torch.as_tensor(np.asarray(trainable_ids, dtype=np.int64))
             self.register_buffer("trainable_ids", torch.sort(ids).values, persistent=False)
-            # Row 0 of the trainable table: "no correction" (padding_idx keeps it 0).
+            # Each id's row of the trainable table, 0 ("no correction", kept 0
+            # by padding_idx) for the others: one gather, no search per token.
+            slot_of_id = torch.zeros(max(vocabulary_size, len(table)), dtype=torch.int32)
+            slot_of_id[self.trainable_ids] = torch.arange(1, len(ids) + 1, dtype=torch.int32)
+            self.register_buffer("slot_of_id", slot_of_id, persistent=False)
             vocabulary_size = len(ids) + 1
         if self.reads_tokens:
             self.embedding = nn.Embedding(vocabulary_size, embedding_dim, padding_idx=0)
@@ -231,16 +235,10 @@ class LSTMNet(nn.Module):
         """The embedding of each token id (pretrained vector plus correction, if any)."""
         if self.pretrained is None:
             return self.embedding(token_ids)
-        n_rows = len(self.pretrained)
-        token_ids = token_ids.contiguous()
-        base = F.embedding(token_ids.clamp(max=n_rows - 1), self.pretrained)
-        base = base * (token_ids < n_rows).unsqueeze(-1)  # beyond the table: no vector
-        trainable = self.trainable_ids
-        if len(trainable) == 0:  # frozen vectors, and no word they lack
-            return base
-        position = torch.searchsorted(trainable, token_ids).clamp(max=len(trainable) - 1)
-        slot = torch.where(trainable[position] == token_ids, position + 1, 0)
-        return base + self.embedding(slot)
+        # Ids beyond the table (words the vectors lack) read its zero row 0.
+        in_table = torch.where(token_ids < len(self.pretrained), token_ids, 0)
+        base = F.embedding(in_table, self.pretrained)
+        return base + self.embedding(self.slot_of_id[token_ids])
 
     def forward(self, X, sample_weight=None):
         """Return one row of ``n_outputs`` raw scores per sequence.

@@ -163,3 +163,18 @@ def test_glove_pipeline_saves_small_and_predicts_alike(tmp_path):
         model.predict_proba(["the food was superb"]),
     )
     assert model[-1].vocabulary_size_ >= 400_002
+
+
+def test_a_pipeline_with_vectors_round_trips_through_skops(vectors_file, tmp_path):
+    sio = pytest.importorskip("skops.io", reason="skops is not installed (pip install 'sklstm[skops]')")
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=2, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert sorted(untrusted) == ["sklstm._classifier.LSTMClassifier", "sklstm._tokenizer.CharTokenizer"]
+    loaded = sio.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(["the food was superb"]), model.predict_proba(["the food was superb"])
+    )

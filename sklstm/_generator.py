@@ -203,6 +203,9 @@ class LSTMTextGenerator(BaseEstimator):
         device = check_device(self.device)
         self.tokenizer_ = CharTokenizer(
             level=self.level,
+            # The windows set the length: a fixed width spares fit the
+            # tokenizer's choice of one (and its warning on long texts).
+            max_length=self.max_length,
             lowercase=self.lowercase,
             max_tokens=self.max_tokens,
             min_frequency=self.min_frequency,

@@ -19,7 +19,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PYTHON) -m sklstm.demo
 
+# ruff (configured in pyproject.toml) first: a lint error fails before the tests run.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 $(DOCS_STAMP): $(STAMP)

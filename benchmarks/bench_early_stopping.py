@@ -89,7 +89,9 @@ def main():
                 "accuracy_per_seed": [round(a, 4) for a in accuracies],
                 "mean_accuracy": round(float(np.mean(accuracies)), 4) if accuracies else None,
                 "epochs_per_seed": epochs,
-                "seconds_per_fit": round((time.perf_counter() - start) / max(1, len(accuracies)), 2),
+                "seconds_per_fit": round(
+                    (time.perf_counter() - start) / max(1, len(accuracies)), 2
+                ),
                 "error": error,
             }), flush=True)
 

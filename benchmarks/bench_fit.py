@@ -146,7 +146,9 @@ def main():
     # set-up costs inside its timed run.
     warm = slice(0, 4 * LIKE_HANDWRITTEN["batch_size"])
     fit_sklstm(post_train[warm], y_train[warm], post_test[:8], y_test[:8], 1, args.threads)
-    fit_handwritten(hand_train[warm], y_train[warm], hand_test[:8], y_test[:8], 1, vocabulary_size, False)
+    fit_handwritten(
+        hand_train[warm], y_train[warm], hand_test[:8], y_test[:8], 1, vocabulary_size, False
+    )
 
     contenders = {
         "handwritten": lambda: fit_handwritten(

@@ -121,7 +121,9 @@ def import_seconds():
 
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--subset", type=int, default=8000, help="tweets searched on (default 8000)")
+    parser.add_argument(
+        "--subset", type=int, default=8000, help="tweets searched on (default 8000)"
+    )
     parser.add_argument("--epochs", type=int, default=3, help="max_epochs of each fit (default 3)")
     parser.add_argument("--cv", type=int, default=2)
     args = parser.parse_args()

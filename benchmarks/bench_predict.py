@@ -22,6 +22,7 @@ import statistics
 import time
 
 import numpy as np
+import torch
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -29,8 +30,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
-import torch
-
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm._module import INFERENCE_WIDTH_MULTIPLE, compact_token_ids
 
@@ -79,8 +78,12 @@ def stage_latencies(pipeline, texts):
 
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=200, help="timed single-text calls (default 200)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed whole-test-set runs (best kept)")
+    parser.add_argument(
+        "--calls", type=int, default=200, help="timed single-text calls (default 200)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed whole-test-set runs (best kept)"
+    )
     args = parser.parse_args()
     apply_threads(args.threads)
     calls = 50 if args.quick else args.calls

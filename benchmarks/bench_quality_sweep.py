@@ -13,7 +13,8 @@ and setting, for example::
     python benchmarks/bench_quality_sweep.py --level word
     python benchmarks/bench_quality_sweep.py --level char --settings default,dropout=0.5
     python benchmarks/bench_quality_sweep.py --data tweets --level char --settings default
-    python benchmarks/bench_quality_sweep.py --cv 5 --settings default,bidirectional=True+batch_size=16+units=128
+    python benchmarks/bench_quality_sweep.py --cv 5 \\
+        --settings default,bidirectional=True+batch_size=16+units=128
 
 With ``--cv N`` each setting is scored instead by N-fold cross-validation
 (stratified, shuffled with seed 0, ``random_state=0``) on the training part
@@ -146,7 +147,9 @@ def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--level", choices=["char", "word"], default="word")
     parser.add_argument("--settings", default=None, help="comma-separated; default: all")
-    parser.add_argument("--cv", type=int, default=None, help="folds of a cross-validation on the training part")
+    parser.add_argument(
+        "--cv", type=int, default=None, help="folds of a cross-validation on the training part"
+    )
     parser.add_argument("--data", choices=["demo", "tweets"], default="demo")
     parser.add_argument(
         "--seeds", default=",".join(map(str, SEEDS)), help="comma-separated random_state values"

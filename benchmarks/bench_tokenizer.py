@@ -98,7 +98,9 @@ def best_seconds(methods, repeats):
 
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each method (best kept)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs of each method (best kept)"
+    )
     args = parser.parse_args()
     apply_threads(args.threads)
     repeats = args.repeats

@@ -3,8 +3,9 @@
 Reads the JSON lines the benchmark scripts print (``make bench >
 benchmarks/results.jsonl``) and draws one horizontal bar per ratio, on a log
 scale around 1 (the reference), green where sklstm does better and red where
-it does worse; a script run more than once gets a bar per run. Lines that are not a benchmark record (a stray ``make`` echo,
-say) are skipped with a note on stderr.
+it does worse; a script run more than once gets a bar per run. Lines that are
+not a benchmark record (a stray ``make`` echo, say) are skipped with a note on
+stderr.
 
     python benchmarks/plot_results.py [benchmarks/results.jsonl] [-o docs/benchmarks.png]
 """
@@ -28,7 +29,10 @@ def read_records(path):
         except json.JSONDecodeError:
             record = None
         if not isinstance(record, dict) or "ratios" not in record:
-            print(f"{path}:{number}: not a benchmark record, skipped: {line[:60]!r}", file=sys.stderr)
+            print(
+                f"{path}:{number}: not a benchmark record, skipped: {line[:60]!r}",
+                file=sys.stderr,
+            )
             continue
         records.append(record)
     return records

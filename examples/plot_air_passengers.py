@@ -9,37 +9,34 @@ target lies before 1959 and forecast each month of 1959 and 1960 one step
 ahead (from the 12 real months before it), next to the seasonal-naive
 forecast "same month last year".
 
-On the way, the pitfall of integer-valued numeric data: read from CSV, the
-passenger counts are int64, which sklstm would read as token ids.
+On the way, the pitfall of integer-valued numeric data: read from a CSV file,
+the passenger counts are int64, which sklstm would read as token ids.
 """
 
 # %%
 # Load the series
 # ---------------
-# The data lives beside the project, in ``../shared/data/`` (it is not shipped
-# with the package).
+# :func:`~sklstm.datasets.load_air_passengers` returns the series shipped with
+# sklstm, cut into windows of ``n_steps`` months (12 by default), each with the
+# month that follows as its target.
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from sklstm import LSTMRegressor
+from sklstm.datasets import load_air_passengers
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-series = pd.read_csv(DATA / "air_passengers.csv", parse_dates=["date"])
-values = series["value"].to_numpy()
-print(series["value"].dtype, len(values), "months,", values.min(), "to", values.max())
+passengers = load_air_passengers(n_steps=12)
+values = passengers.series
+print(len(values), "months,", values.min(), "to", values.max())
 
 # %%
 # Sliding windows: 12 months in, the next month out
 # --------------------------------------------------
-WINDOW = 12
 HORIZON = 24  # the last 24 months are forecast, never trained on
 
-windows = np.lib.stride_tricks.sliding_window_view(values[:-1], WINDOW)
-targets = values[WINDOW:]
-target_dates = series["date"].to_numpy()[WINDOW:]
+windows, targets = passengers.data, passengers.target
+target_dates = passengers.target_dates
 windows_train, windows_test = windows[:-HORIZON], windows[-HORIZON:]
 y_train, y_test = targets[:-HORIZON], targets[-HORIZON:]
 print(f"windows: {windows.shape}, dtype {windows.dtype}")
@@ -48,15 +45,19 @@ print(f"train: {len(y_train)} windows, test: {len(y_test)} windows")
 # %%
 # The pitfall: integer counts are read as token ids
 # -------------------------------------------------
-# With ``input_type='auto'`` a 2-D integer array holds token ids, as a
-# ``CharTokenizer`` makes them. Each passenger count would become a "word" of
-# an embedding, and the model would learn nothing about magnitudes. sklstm
-# warns, because token ids always include small ids (0 padding, 1
-# out-of-vocabulary, 2 the most frequent token) and these counts start at 104:
+# The loader gives float64 windows. Read from a CSV file (such as
+# ``sklstm/data/air_passengers.csv``) with ``pd.read_csv``, the counts would
+# be int64 instead, and with ``input_type='auto'`` a 2-D integer array holds
+# token ids, as a ``CharTokenizer`` makes them. Each passenger count would
+# become a "word" of an embedding, and the model would learn nothing about
+# magnitudes. sklstm warns, because token ids always include small ids (0
+# padding, 1 out-of-vocabulary, 2 the most frequent token) and these counts
+# start at 104:
+counts_train = windows_train.astype(np.int64)  # as pd.read_csv reads them
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     misread = LSTMRegressor(units=4, max_epochs=1, random_state=0)
-    misread.fit(windows_train, y_train)
+    misread.fit(counts_train, y_train)
 print("read as:", misread.input_type_, "with a vocabulary of", misread.vocabulary_size_)
 for warning in caught:
     if "read as token ids" in str(warning.message):
@@ -66,8 +67,8 @@ for warning in caught:
 # Either say what X is, or cast it to float; both read numeric sequences:
 said = LSTMRegressor(units=4, max_epochs=1, input_type="sequences", random_state=0)
 cast = LSTMRegressor(units=4, max_epochs=1, random_state=0)
-print(said.fit(windows_train, y_train).input_type_)
-print(cast.fit(windows_train.astype(np.float64), y_train).input_type_)
+print(said.fit(counts_train, y_train).input_type_)
+print(cast.fit(counts_train.astype(np.float64), y_train).input_type_)
 
 # %%
 # Scale: each window relative to its last month
@@ -88,8 +89,8 @@ def from_relative(predictions, windows):
     return windows[:, -1] * np.exp(predictions)
 
 
-X_train = to_relative(windows_train.astype(np.float64))
-X_test = to_relative(windows_test.astype(np.float64))
+X_train = to_relative(windows_train)
+X_test = to_relative(windows_test)
 relative_y_train = np.log(y_train) - np.log(windows_train[:, -1])
 
 # %%
@@ -129,7 +130,7 @@ except ImportError:
 if plt is not None:
     test_dates = target_dates[-HORIZON:]
     figure, axes = plt.subplots(figsize=(8, 4))
-    axes.plot(series["date"], values, color="black", label="passengers")
+    axes.plot(passengers.dates, values, color="black", label="passengers")
     axes.plot(test_dates, forecast, marker=".", label=f"LSTM (RMSE {lstm_rmse:.1f})")
     axes.plot(
         test_dates,

@@ -94,7 +94,10 @@ baseline = make_pipeline(
 )
 baseline_cv = cross_val_score(baseline, texts_train, y_train, cv=3).mean()
 baseline_test = baseline.fit(texts_train, y_train).score(texts_test, y_test)
-print(f"TF-IDF + LogisticRegression: cross-validated {baseline_cv:.3f}, held-out {baseline_test:.3f}")
+print(
+    f"TF-IDF + LogisticRegression: cross-validated {baseline_cv:.3f}, "
+    f"held-out {baseline_test:.3f}"
+)
 
 # %%
 # At this budget words win clearly, by some ten points: a word-level

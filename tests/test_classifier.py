@@ -93,7 +93,10 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert best_epoch == model.n_iter_ - 1 - 3  # stopped 3 epochs after the best
 
     # Recompute the validation loss of the returned weights on the same split.
-    inputs = {"X": X.astype(np.float32)[:, :, np.newaxis], "sample_weight": np.ones(200, np.float32)}
+    inputs = {
+        "X": X.astype(np.float32)[:, :, np.newaxis],
+        "sample_weight": np.ones(200, np.float32),
+    }
     _, valid = model.net_.get_split_datasets(inputs, y.astype(np.int64))
     targets = torch.as_tensor(np.array([valid[i][1] for i in range(len(valid))]))
     logits = model.net_.forward(valid, training=False)

@@ -241,7 +241,10 @@ def test_weights_left_non_finite_are_refused(monkeypatch):
 @pytest.mark.parametrize(
     "class_weight, message",
     [
-        ({"a": -1, "b": 1}, r"class_weight\['a'\] is -1; class weights must be finite numbers >= 0"),
+        (
+            {"a": -1, "b": 1},
+            r"class_weight\['a'\] is -1; class weights must be finite numbers >= 0",
+        ),
         ({"a": float("nan"), "b": 1}, r"class_weight\['a'\] is nan"),
         ({"a": float("inf")}, r"class_weight\['a'\] is inf"),
         ({"a": "1"}, r"class_weight\['a'\] is '1'"),

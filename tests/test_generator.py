@@ -152,7 +152,8 @@ def test_bad_corpus(texts, match):
 
 
 def test_bad_generation_arguments(hello_generator):
-    with pytest.raises(ValueError, match=r"temperature must be a finite number >= 0 \(0 is greedy\), got -0.5"):
+    message = r"temperature must be a finite number >= 0 \(0 is greedy\), got -0.5"
+    with pytest.raises(ValueError, match=message):
         hello_generator.generate("h", temperature=-0.5)
     with pytest.raises(ValueError, match=r"n_tokens must be a non-negative int, got -1"):
         hello_generator.generate("h", n_tokens=-1)

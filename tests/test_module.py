@@ -6,8 +6,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from sklstm import LSTMClassifier
 import sklstm._module as lstm_module
+from sklstm import LSTMClassifier
 from sklstm._module import LSTMNet, compact_token_ids, reverse_within_length
 
 VOCABULARY_SIZE = 12

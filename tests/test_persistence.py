@@ -16,8 +16,7 @@ from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarni
 from sklearn.pipeline import Pipeline, make_pipeline
 
 import sklstm
-from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
-from sklstm import _persistence
+from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator, _persistence
 from sklstm._base import _SampleWeightedNet
 from sklstm.exceptions import InconsistentVersionWarning
 

@@ -75,7 +75,8 @@ def test_integer_series_read_as_token_ids_warns_and_input_type_overrides():
     rng = np.random.default_rng(0)
     counts = rng.integers(100, 600, size=(60, 12))
     targets = counts.mean(axis=1)
-    with pytest.warns(UserWarning, match=r"read as token ids \(input_type='auto'\), but its smallest value is 10"):
+    message = r"read as token ids \(input_type='auto'\), but its smallest value is 10"
+    with pytest.warns(UserWarning, match=message):
         auto = tiny().fit(counts, targets)
     assert auto.input_type_ == "tokens"
     as_sequences = tiny(input_type="sequences").fit(counts, targets)

@@ -5,8 +5,8 @@ taking strings, so these tests are its conformance suite: exact ids, every input
 form, the estimator API and the wording of every error.
 """
 
-import re
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -319,7 +319,9 @@ INPUT_FORMS = {
     "ndarray_column": lambda texts: np.array(texts).reshape(-1, 1),
     "ndarray_object_column": lambda texts: np.array(texts, dtype=object).reshape(-1, 1),
     "series": lambda texts: pd.Series(texts),
-    "series_labelled": lambda texts: pd.Series(texts, index=[10 * k + 5 for k in range(len(texts))]),
+    "series_labelled": lambda texts: pd.Series(
+        texts, index=[10 * k + 5 for k in range(len(texts))]
+    ),
     "series_object": lambda texts: pd.Series(texts, dtype=object),
     "dataframe": lambda texts: pd.DataFrame({"text": texts}, index=list("xyz")[: len(texts)]),
     "generator": lambda texts: (text for text in texts),

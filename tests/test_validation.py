@@ -12,7 +12,9 @@ ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
 
 def tiny(cls, **params):
-    return cls(**{"units": 4, "max_epochs": 1, "early_stopping": False, "random_state": 0, **params})
+    return cls(
+        **{"units": 4, "max_epochs": 1, "early_stopping": False, "random_state": 0, **params}
+    )
 
 
 def data(n=20, steps=6):
@@ -58,7 +60,8 @@ def test_missing_label_names_the_row():
 
 def test_single_class_is_refused():
     X, _ = data()
-    with pytest.raises(ValueError, match=r"at least 2 classes, but y holds one class only \('spam'\)"):
+    message = r"at least 2 classes, but y holds one class only \('spam'\)"
+    with pytest.raises(ValueError, match=message):
         tiny(LSTMClassifier).fit(X, ["spam"] * 20)
 
 
@@ -149,6 +152,10 @@ def test_not_fitted(cls):
 def test_early_stopping_on_too_little_data_says_what_to_do():
     # The tutorials' four sentences: no room for a stratified validation part.
     ids = np.array([[2, 3, 0], [2, 4, 0], [5, 3, 0], [5, 4, 0]])
-    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of the 4 samples \(1\), with every one of the 2 classes on both sides.*Pass early_stopping='auto'"):
+    message = (
+        r"early_stopping=True holds out validation_fraction=0.1 of the 4 samples \(1\), "
+        r"with every one of the 2 classes on both sides.*Pass early_stopping='auto'"
+    )
+    with pytest.raises(ValueError, match=message):
         LSTMClassifier(early_stopping=True).fit(ids, ["pos", "pos", "neg", "neg"])
     LSTMClassifier(early_stopping=False, max_epochs=1).fit(ids, ["pos", "pos", "neg", "neg"])

@@ -207,6 +207,17 @@ def _holds_text(X):
     return isinstance(first, (str, bytes))
 
 
+def _is_numeric_table(X):
+    """Whether X is a 2-D (or more) table of numbers: token ids, not texts."""
+    if isinstance(X, (str, bytes)):
+        return False
+    try:
+        array = np.asarray(X)
+    except (TypeError, ValueError):  # ragged rows
+        return False
+    return array.ndim >= 2 and array.dtype.kind in "biuf"
+
+
 def _is_classifier(model):
     return model.metadata_["task"] == "classifier"
 
@@ -349,15 +360,16 @@ class OnnxModel:
 
     def _run(self, X):
         """Check X and return the graph's output for it (float64)."""
-        if _holds_text(X):
-            if self.tokenizer_ is None:
-                reads = "token ids" if self.input_type_ == "tokens" else "numeric sequences"
-                raise ValueError(
-                    f"This {self.metadata_['estimator']} was exported alone, without "
-                    f"a CharTokenizer, so it reads {reads}, not texts. Pass those, or "
-                    "export the pipeline (tokenizer and model) to predict on texts."
-                )
-            X = self.tokenizer_.transform(X)
+        if self.tokenizer_ is not None:
+            if not _is_numeric_table(X):  # texts, checked by the tokenizer
+                X = self.tokenizer_.transform(X)
+        elif _holds_text(X):
+            reads = "token ids" if self.input_type_ == "tokens" else "numeric sequences"
+            raise ValueError(
+                f"This {self.metadata_['estimator']} was exported alone, without a "
+                f"CharTokenizer, so it reads {reads}, not texts. Pass those, or export "
+                "the pipeline (tokenizer and model) to predict on texts."
+            )
         if self.input_type_ == "tokens":
             return self._run_token_ids(self._check_token_ids(X))
         X = self._check_sequences(X)

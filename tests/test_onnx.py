@@ -313,6 +313,11 @@ def test_served_model_reads_texts_and_token_ids(served_pipeline):
     texts = ["the food was good", "the movie was boring"]
     ids = model[0].transform(texts)
     np.testing.assert_allclose(served.predict_proba(ids.tolist()), model.predict_proba(texts), atol=ATOL)
+    # Texts are checked by the tokenizer, with its messages.
+    with pytest.raises(ValueError, match="row 1 is missing"):
+        served.predict(["the food", None])
+    with pytest.raises(ValueError, match="got a single str; wrap it in a list"):
+        served.predict("the food was good")
     # Many rows: sorted by length and fed in batches, answered in their order.
     many = [f"{'the food was good ' * (row % 5)}{row}" for row in range(600)]
     np.testing.assert_allclose(served.predict_proba(many), model.predict_proba(many), atol=ATOL)

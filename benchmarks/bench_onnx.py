@@ -74,7 +74,9 @@ def requirements(name):
 
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=200, help="timed single-text calls (default 200)")
+    parser.add_argument(
+        "--calls", type=int, default=200, help="timed single-text calls (default 200)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed 1,000-text runs (best kept)")
     args = parser.parse_args()
     apply_threads(args.threads)

@@ -303,8 +303,9 @@ class _ServedNet(nn.Module):
         self.vocabulary_size = estimator.vocabulary_size_ if self.reads_tokens else None
         self.adds_feature_axis = not self.reads_tokens and len(estimator.input_shape_) == 1
         if not self.is_classifier:
-            self.register_buffer("y_scale", torch.as_tensor(estimator._y_scale, dtype=torch.float64))
-            self.register_buffer("y_mean", torch.as_tensor(estimator._y_mean, dtype=torch.float64))
+            for name in ("y_scale", "y_mean"):
+                value = getattr(estimator, f"_{name}")
+                self.register_buffer(name, torch.as_tensor(value, dtype=torch.float64))
             self.one_target = estimator._y_is_1d
 
     def forward(self, X):

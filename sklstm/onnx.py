@@ -76,7 +76,9 @@ def tokenizer_state(tokenizer, vector_words=None):
         "format": FORMAT_VERSION,
         "params": {name: getattr(tokenizer, name) for name in _TOKENIZER_PARAMS},
         "max_length_": int(tokenizer.max_length_),
-        "vocabulary": [[token, int(token_id)] for token, token_id in tokenizer.vocabulary_.items()],
+        "vocabulary": [
+            [token, int(token_id)] for token, token_id in tokenizer.vocabulary_.items()
+        ],
         "vector_words": None if vector_words is None else list(vector_words),
     }
 
@@ -92,7 +94,8 @@ def tokenizer_from_state(state):
     vocabulary = {token: token_id for token, token_id in state["vocabulary"]}
     if state.get("vector_words") is not None:
         words = state["vector_words"]
-        vocabulary = {**dict(zip(words, range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words)))), **vocabulary}
+        vector_ids = range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words))
+        vocabulary = {**dict(zip(words, vector_ids)), **vocabulary}
     tokenizer.vocabulary_ = vocabulary
     tokenizer.max_length_ = state["max_length_"]
     tokenizer._n_features_out = tokenizer.max_length_
@@ -280,7 +283,8 @@ class OnnxModel:
         self.tokenizer_ = tokenizer
         self.input_type_ = metadata["input_type"]
         if metadata["task"] == "classifier":
-            self.classes_ = np.array(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
+            dtype = np.dtype(metadata["classes_dtype"])
+            self.classes_ = np.array(metadata["classes"], dtype=dtype)
         self._output_name = OUTPUT_NAMES[metadata["task"]]
 
     def __repr__(self):
@@ -373,9 +377,8 @@ class OnnxModel:
         if self.input_type_ == "tokens":
             return self._run_token_ids(self._check_token_ids(X))
         X = self._check_sequences(X)
-        return np.concatenate(
-            [self._feed(X[start : start + BATCH_SIZE]) for start in range(0, len(X), BATCH_SIZE)]
-        )
+        batches = range(0, len(X), BATCH_SIZE)
+        return np.concatenate([self._feed(X[start : start + BATCH_SIZE]) for start in batches])
 
     def _check_token_ids(self, X):
         X = np.asarray(X)

@@ -69,7 +69,9 @@ def module_proba(model, ids):
 def assert_serves_like(served, model, X):
     """Same answers, for the whole batch and row by row (single-row batches)."""
     if hasattr(model, "predict_proba"):
-        np.testing.assert_allclose(served.predict_proba(X), model.predict_proba(X), rtol=0, atol=ATOL)
+        np.testing.assert_allclose(
+            served.predict_proba(X), model.predict_proba(X), rtol=0, atol=ATOL
+        )
         for row in range(len(X)):
             np.testing.assert_allclose(
                 served.predict_proba(X[row : row + 1]),
@@ -279,7 +281,8 @@ def test_serving_imports_neither_torch_nor_skorch(served_pipeline, tmp_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     child = subprocess.run(
-        [sys.executable, "-c", _SERVE_WITHOUT_TORCH, str(folder / "model.onnx"), json.dumps(texts)],
+        [sys.executable, "-c", _SERVE_WITHOUT_TORCH, str(folder / "model.onnx"),
+         json.dumps(texts)],
         capture_output=True,
         text=True,
         env=env,
@@ -312,7 +315,9 @@ def test_served_model_reads_texts_and_token_ids(served_pipeline):
     assert served.classes_.dtype == model.classes_.dtype
     texts = ["the food was good", "the movie was boring"]
     ids = model[0].transform(texts)
-    np.testing.assert_allclose(served.predict_proba(ids.tolist()), model.predict_proba(texts), atol=ATOL)
+    np.testing.assert_allclose(
+        served.predict_proba(ids.tolist()), model.predict_proba(texts), rtol=0, atol=ATOL
+    )
     # Texts are checked by the tokenizer, with its messages.
     with pytest.raises(ValueError, match="row 1 is missing"):
         served.predict(["the food", None])
@@ -399,14 +404,15 @@ def test_a_graph_with_a_fixed_dimension_is_refused(served_pipeline):
 def test_missing_packages_name_the_extra(monkeypatch, tmp_path):
     model, _ = _fitted_token_classifier()
     monkeypatch.setitem(sys.modules, "onnxscript", None)  # as if not installed
-    with pytest.raises(ImportError, match=r'but onnxscript is not installed: pip install "sklstm\[onnx\]"'):
+    extra = r'pip install "sklstm\[onnx\]"'
+    with pytest.raises(ImportError, match="but onnxscript is not installed: " + extra):
         export_onnx(model, tmp_path / "model.onnx")
     monkeypatch.delitem(sys.modules, "onnxscript")
     monkeypatch.delattr(torch.compiler, "is_exporting")
-    with pytest.raises(ImportError, match=r"export_onnx needs torch 2.6 or later .* this is torch"):
+    with pytest.raises(ImportError, match="export_onnx needs torch 2.6 or later .* this is torch"):
         export_onnx(model, tmp_path / "model.onnx")
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    with pytest.raises(ImportError, match=r'sklstm.onnx.load needs onnxruntime: pip install "sklstm\[onnx\]"'):
+    with pytest.raises(ImportError, match="sklstm.onnx.load needs onnxruntime: " + extra):
         sklstm.onnx.load(tmp_path / "model.onnx")
 
 
@@ -446,8 +452,12 @@ def served_estimators(toy_sine_windows, tmp_path_factory):
 @pytest.mark.parametrize(
     "X, message",
     [
-        (["some text"], "This LSTMClassifier was exported alone, without a CharTokenizer, so it reads token ids"),
-        ([2, 3], r"Expected a 2-D array of token ids \(n_samples, n_steps\), got an array of shape \(2,\)"),
+        (
+            ["some text"],
+            "This LSTMClassifier was exported alone, without a CharTokenizer, so it "
+            "reads token ids",
+        ),
+        ([2, 3], r"Expected a 2-D array of token ids \(n_samples, n_steps\), got .* \(2,\)"),
         ([[2.5, 3.0]], "Token ids must be whole numbers, but row 0 holds 2.5"),
         ([[2, 3], [-1, 0]], r"Token ids must be >= 0 .* but row 1 holds -1"),
         (np.zeros((2, 0), dtype=int), r"X is empty \(shape \(2, 0\)\)"),
@@ -472,12 +482,12 @@ def test_out_of_range_token_ids_are_out_of_vocabulary(served_estimators):
 @pytest.mark.parametrize(
     "X, message",
     [
-        (np.zeros((2, 3)), r"Expected a 3-D array of numeric sequences \(n_samples, n_steps, n_features\)"),
+        (np.zeros((2, 3)), r"Expected a 3-D array of numeric sequences \(n_samples, n_steps, n"),
         (np.zeros((2, 3, 1)), "X has 1 values per step, but the model was fitted with 2"),
         (np.array([[[0.0, np.nan]]]), "Input X contains NaN at row 0"),
         (np.array([[[0.0, 1e39]]]), "beyond float32's range"),
         (np.array([[["a", "b"]]], dtype=object), "reads numeric sequences, not texts"),
-        (np.array([[[None, 1]]], dtype=object), "Expected numeric sequences, got an array of dtype object"),
+        (np.array([[[None, 1]]], dtype=object), "Expected numeric sequences, got .* dtype object"),
     ],
 )
 def test_served_sequences_are_checked(served_estimators, X, message):

@@ -42,6 +42,7 @@ bench: $(STAMP)
 	@$(PYTHON) benchmarks/bench_fit.py --level word $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_gridsearch.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_predict.py $(BENCH_ARGS)
+	@$(PYTHON) benchmarks/bench_onnx.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_memory.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_threads.py $(BENCH_ARGS)
 

@@ -12,6 +12,13 @@ reads only the real steps of each row:
 This gives the result of packing (``pack_padded_sequence``) without its CPU
 overhead, for any number of layers and for bidirectional LSTMs.
 
+The module is exportable by ``torch.export`` (torch 2.6 or later) with a
+dynamic batch size and sequence length: under ``torch.compiler.is_exporting()``
+it takes no branch that depends on the data (rows are compacted by a scatter,
+at the full width; no one-row fast path), and each LSTM layer is the custom
+operator ``sklstm::lstm_layer``, which ``sklstm.export_onnx`` writes as ONNX's
+LSTM.
+
 With pretrained word vectors, ids 2 to ``n_words + 1`` are the rows of the
 vectors' table, looked up in a frozen copy of it shared by every model of the
 process, plus a trainable correction for the ids seen in training (see
@@ -35,6 +42,10 @@ from ._embeddings import load_vectors
 # served model meets 18 widths up to 140 instead of 140. The extra steps are
 # padding after each row's end, which no summary reads.
 INFERENCE_WIDTH_MULTIPLE = 8
+
+
+# Whether torch.export is tracing the module (torch 2.6 and later; never before).
+is_exporting = getattr(getattr(torch, "compiler", None), "is_exporting", lambda: False)
 
 
 #: Token ids before the first row of pretrained vectors: padding and out-of-vocabulary.
@@ -75,12 +86,23 @@ def compact_token_ids(token_ids, width_multiple=1):
     -------
     compacted : LongTensor of shape (n_samples, width)
         Real ids first, then padding, cut to the longest row of the batch
-        (at least 1), rounded up to ``width_multiple``.
+        (at least 1), rounded up to ``width_multiple``. Under
+        ``torch.export``, ``n_steps`` wide.
     lengths : LongTensor of shape (n_samples,)
         Number of non-zero ids in each row.
     """
     is_padding = token_ids == 0
     lengths = (~is_padding).sum(dim=1)
+    if is_exporting():
+        # No data-dependent branch or width under torch.export: each id is
+        # scattered to its place in a stable partition (real ids first), and
+        # the rows keep their full width, whose extra steps stand after every
+        # row's end, where no summary reads.
+        is_real = ~is_padding
+        position = torch.where(
+            is_real, is_real.cumsum(dim=1), lengths.unsqueeze(1) + is_padding.cumsum(dim=1)
+        )
+        return torch.zeros_like(token_ids).scatter(1, position - 1, token_ids), lengths
     if (is_padding[:, 1:] >= is_padding[:, :-1]).all():
         # Already compact (post-padding, CharTokenizer's default): no sort needed.
         compacted = token_ids
@@ -91,6 +113,47 @@ def compact_token_ids(token_ids, width_multiple=1):
     width = max(1, int(lengths.max())) if len(lengths) else 1
     width = -(-width // width_multiple) * width_multiple
     return compacted[:, :width], lengths
+
+
+def _lstm_layer(
+    steps: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor,
+    bias_hh: torch.Tensor,
+) -> torch.Tensor:
+    """One forward, batch-first LSTM layer from zero states: its output at every step.
+
+    What ``nn.LSTM(...)(steps)[0]`` returns, as one operator for
+    ``torch.export``, which would otherwise decompose ``nn.LSTM`` into a loop
+    over the steps, fixing the sequence length of the exported program (or,
+    with the while-loop decomposition of ``torch.onnx``, requiring a batch and a
+    sequence length of at least 2).
+    """
+    zeros = steps.new_zeros(1, steps.shape[0], weight_hh.shape[1])
+    weights = (weight_ih, weight_hh, bias_ih, bias_hh)
+    # has_biases, num_layers, dropout, train, bidirectional, batch_first
+    return torch.lstm(steps, (zeros, zeros), weights, True, 1, 0.0, False, False, True)[0]
+
+
+# torch.library.custom_op came with torch 2.4: sklstm.export_onnx needs it,
+# training and predicting do not.
+lstm_layer = None
+if hasattr(torch.library, "custom_op"):
+    lstm_layer = torch.library.custom_op("sklstm::lstm_layer", mutates_args=())(_lstm_layer)
+
+    @lstm_layer.register_fake
+    def _lstm_layer_shape(steps, weight_ih, weight_hh, bias_ih, bias_hh):
+        return steps.new_empty(steps.shape[0], steps.shape[1], weight_hh.shape[1])
+
+
+def _run_layer(lstm, steps):
+    """The output at every step of a one-layer ``nn.LSTM`` (see ``_lstm_layer``)."""
+    if is_exporting():
+        return lstm_layer(
+            steps, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
+        )
+    return lstm(steps)[0]
 
 
 def reverse_within_length(sequences, lengths):
@@ -263,10 +326,10 @@ class LSTMNet(nn.Module):
         for depth, forward_lstm in enumerate(self.forward_layers):
             if depth > 0:
                 steps = self.dropout(steps)
-            outputs, _ = forward_lstm(steps)
+            outputs = _run_layer(forward_lstm, steps)
             if self.backward_layers:
                 reversed_steps = reverse_within_length(steps, lengths)
-                backward_outputs, _ = self.backward_layers[depth](reversed_steps)
+                backward_outputs = _run_layer(self.backward_layers[depth], reversed_steps)
                 outputs = torch.cat(
                     [outputs, reverse_within_length(backward_outputs, lengths)], dim=2
                 )
@@ -280,7 +343,7 @@ class LSTMNet(nn.Module):
         """One vector per row, from its real steps only (see ``pooling``)."""
         if self.pooling == "last":
             return self._last_state(outputs, lengths)
-        if outputs.shape[0] == 1:
+        if outputs.shape[0] == 1 and not is_exporting():
             # One row (a served prediction): its real steps are a slice, which
             # saves building a mask, a sixth of the module's time on one text.
             length = int(lengths[0])

@@ -1,0 +1,467 @@
+"""Serve a model exported by :func:`sklstm.export_onnx` with onnxruntime, without torch.
+
+::
+
+    import sklstm.onnx
+
+    model = sklstm.onnx.load("model.onnx")
+    model.predict(["a new text"])
+
+This module imports neither torch nor skorch: a served model needs NumPy,
+scikit-learn (and its SciPy, plus pandas, which :class:`~sklstm.CharTokenizer`'s
+input checks use) and onnxruntime (``pip install "sklstm[onnx]"``).
+
+What an export writes (format 1):
+
+* ``model.onnx``: the network, from token ids or numeric sequences to what the
+  estimator returns (probabilities, or targets in their own scale), with its
+  description under the metadata key ``"sklstm"`` (a JSON object: the task,
+  the classes, the input's type and shape, the tokenizer's file);
+* ``model.tokenizer.json``, for a pipeline: the tokenizer's settings and
+  vocabulary (and, with pretrained word vectors, the vectors' words), as JSON.
+"""
+
+import json
+import os
+
+import numpy as np
+from sklearn.utils.metaestimators import available_if
+
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, CharTokenizer
+from ._validation import check_finite, check_float32_range, check_token_ids
+
+__all__ = ["OnnxModel", "load"]
+
+#: The version of the files' layout; a loader refuses files of a later one.
+FORMAT_VERSION = 1
+#: The key of the ONNX metadata entry that describes the model.
+METADATA_KEY = "sklstm"
+#: What the tokenizer's file name adds to the ONNX file's stem.
+TOKENIZER_SUFFIX = ".tokenizer.json"
+INPUT_NAME = "X"
+OUTPUT_NAMES = {"classifier": "probabilities", "regressor": "predictions"}
+INSTALL_HINT = 'pip install "sklstm[onnx]"'
+
+# Rows per onnxruntime call. Token-id rows are sorted by length first, so that
+# each call is only as wide as its longest text. onnxruntime's LSTM gains
+# nothing from larger batches: on 1,000 tweets (one thread), 8 to 64 rows a
+# call took 0.11-0.13 s, 256 rows 0.15-0.31 s.
+BATCH_SIZE = 32
+# CharTokenizer parameters a tokenizer file holds.
+_TOKENIZER_PARAMS = (
+    "level",
+    "max_length",
+    "lowercase",
+    "max_tokens",
+    "min_frequency",
+    "padding",
+    "truncating",
+)
+
+
+def tokenizer_path(path):
+    """The tokenizer file written beside ``path``: ``model.onnx`` -> ``model.tokenizer.json``."""
+    root, extension = os.path.splitext(os.fspath(path))
+    return (root if extension else os.fspath(path)) + TOKENIZER_SUFFIX
+
+
+def tokenizer_state(tokenizer, vector_words=None):
+    """A fitted CharTokenizer as plain JSON values (see :func:`tokenizer_from_state`).
+
+    ``vector_words`` are the words of the tokenizer's pretrained vectors, in
+    the order of their rows, when it has some: a word of row ``k`` that fit
+    never saw still gets id ``k + 2``.
+    """
+    return {
+        "format": FORMAT_VERSION,
+        "params": {name: getattr(tokenizer, name) for name in _TOKENIZER_PARAMS},
+        "max_length_": int(tokenizer.max_length_),
+        "vocabulary": [
+            [token, int(token_id)] for token, token_id in tokenizer.vocabulary_.items()
+        ],
+        "vector_words": None if vector_words is None else list(vector_words),
+    }
+
+
+def tokenizer_from_state(state):
+    """A CharTokenizer that transforms texts as the saved one did.
+
+    The words of pretrained vectors join the vocabulary, with their ids (row
+    plus 2) unless fit gave them one, which is what the saved tokenizer looked
+    up; so the tokenizer needs neither the vectors nor their file.
+    """
+    tokenizer = CharTokenizer(**state["params"])
+    vocabulary = {token: token_id for token, token_id in state["vocabulary"]}
+    if state.get("vector_words") is not None:
+        words = state["vector_words"]
+        vector_ids = range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words))
+        vocabulary = {**dict(zip(words, vector_ids)), **vocabulary}
+    tokenizer.vocabulary_ = vocabulary
+    tokenizer.max_length_ = state["max_length_"]
+    tokenizer._n_features_out = tokenizer.max_length_
+    tokenizer._vectors_source = None
+    tokenizer._build_lookup()
+    return tokenizer
+
+
+def _import_onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise ImportError(
+            f"sklstm.onnx.load needs onnxruntime: {INSTALL_HINT} ({error})"
+        ) from error
+    return onnxruntime
+
+
+def load(path, *, n_threads=1):
+    """Load a model written by :func:`sklstm.export_onnx`, to predict with onnxruntime.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.onnx`` file. A pipeline's tokenizer file
+        (``<stem>.tokenizer.json``) must stand beside it.
+    n_threads : int or None, default=1
+        onnxruntime's threads within an operator; None lets onnxruntime
+        choose (one per core). One thread, as the estimators' default
+        ``n_threads=1``, suits serving one text at a time, and many processes.
+
+    Returns
+    -------
+    model : OnnxModel
+        ``predict`` and, for a classifier, ``predict_proba``.
+
+    Raises
+    ------
+    ImportError
+        If onnxruntime is not installed.
+    ValueError
+        If the file was not written by ``export_onnx``, or by a later version
+        of its format.
+
+    See Also
+    --------
+    sklstm.export_onnx : Writes the files this reads.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sklstm.onnx
+    >>> from sklstm import LSTMRegressor, export_onnx
+    >>> X = np.linspace(0, 1, 24).reshape(8, 3)  # 8 sequences of 3 steps
+    >>> model = LSTMRegressor(units=4, max_epochs=2, random_state=0).fit(X, X[:, -1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = export_onnx(model, os.path.join(folder, "model.onnx"))
+    ...     served = sklstm.onnx.load(os.path.join(folder, "model.onnx"))
+    >>> bool(np.allclose(served.predict(X), model.predict(X), atol=1e-5))
+    True
+    """
+    onnxruntime = _import_onnxruntime()
+    path = os.fspath(path)
+    options = onnxruntime.SessionOptions()
+    if n_threads is not None:
+        options.intra_op_num_threads = n_threads
+        options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        path, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    text = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+    if text is None:
+        raise ValueError(
+            f"{path} holds no {METADATA_KEY!r} metadata: it was not written by "
+            "sklstm.export_onnx. Export the fitted model with sklstm.export_onnx."
+        )
+    metadata = json.loads(text)
+    if metadata.get("format", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in format {metadata['format']} of sklstm's ONNX "
+            f"files, by sklstm {metadata.get('sklstm_version')}; this sklstm reads "
+            f"format {FORMAT_VERSION} and earlier. Upgrade sklstm where you serve it."
+        )
+    tokenizer = None
+    if metadata.get("tokenizer") is not None:
+        state_path = os.path.join(os.path.dirname(path), metadata["tokenizer"])
+        if not os.path.isfile(state_path):
+            raise FileNotFoundError(
+                f"{path} was exported with a CharTokenizer, whose vocabulary is in "
+                f"{state_path}, which is missing: copy {metadata['tokenizer']} "
+                "beside the .onnx file."
+            )
+        with open(state_path, encoding="ascii") as file:
+            tokenizer = tokenizer_from_state(json.load(file))
+    return OnnxModel(session, metadata, tokenizer)
+
+
+def _holds_text(X):
+    """Whether X's first element is a str (texts, for the tokenizer)."""
+    if isinstance(X, (str, bytes)):
+        return True
+    first = X
+    if hasattr(first, "iloc"):  # pandas
+        first = first.to_numpy()
+    if isinstance(first, np.ndarray):
+        return first.dtype.kind in "OUS" and first.size > 0 and isinstance(
+            first.flat[0], (str, bytes)
+        )
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return isinstance(first, (str, bytes))
+
+
+def _is_numeric_table(X):
+    """Whether X is a 2-D (or more) table of numbers: token ids, not texts."""
+    if isinstance(X, (str, bytes)):
+        return False
+    try:
+        array = np.asarray(X)
+    except (TypeError, ValueError):  # ragged rows
+        return False
+    return array.ndim >= 2 and array.dtype.kind in "biuf"
+
+
+def _is_classifier(model):
+    return model.metadata_["task"] == "classifier"
+
+
+class OnnxModel:
+    """An exported sklstm model, served by onnxruntime without torch.
+
+    Made by :func:`load`; answers as the exported estimator or pipeline did.
+
+    Parameters
+    ----------
+    session : onnxruntime.InferenceSession
+        The session of the ONNX file.
+    metadata : dict
+        The file's ``"sklstm"`` metadata (see the module's description).
+    tokenizer : CharTokenizer or None
+        The pipeline's tokenizer, rebuilt from its file; None for an estimator
+        exported alone.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        For a classifier: the class labels, in the order of
+        ``predict_proba``'s columns.
+    tokenizer_ : CharTokenizer or None
+        The tokenizer that turns texts into token ids.
+    input_type_ : {'tokens', 'sequences'}
+        What the network reads.
+    metadata_ : dict
+        The file's description.
+    session_ : onnxruntime.InferenceSession
+        The session, for callers who feed it themselves: input ``"X"`` (int64
+        token ids, or float32 sequences), output ``"probabilities"`` or
+        ``"predictions"`` (float64).
+
+    See Also
+    --------
+    load : Builds this from a file.
+    sklstm.export_onnx : Writes the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sklstm.onnx
+    >>> from sklstm import LSTMClassifier, export_onnx
+    >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+    >>> y = ["two", "two", "three", "three"] * 4
+    >>> model = LSTMClassifier(units=4, max_epochs=2, random_state=0).fit(X, y)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = export_onnx(model, os.path.join(folder, "model.onnx"))
+    ...     served = sklstm.onnx.load(os.path.join(folder, "model.onnx"))
+    >>> served.classes_, served.input_type_
+    (array(['three', 'two'], dtype='<U5'), 'tokens')
+    """
+
+    def __init__(self, session, metadata, tokenizer):
+        self.session_ = session
+        self.metadata_ = metadata
+        self.tokenizer_ = tokenizer
+        self.input_type_ = metadata["input_type"]
+        if metadata["task"] == "classifier":
+            dtype = np.dtype(metadata["classes_dtype"])
+            self.classes_ = np.array(metadata["classes"], dtype=dtype)
+        self._output_name = OUTPUT_NAMES[metadata["task"]]
+
+    def __repr__(self):
+        tokenizer = "" if self.tokenizer_ is None else "CharTokenizer + "
+        return f"OnnxModel({tokenizer}{self.metadata_['estimator']})"
+
+    @available_if(_is_classifier)
+    def predict_proba(self, X):
+        """Probability of each class for each text or sequence.
+
+        Parameters
+        ----------
+        X : iterable of str, or array-like of shape (n_samples, n_steps[, n_features])
+            Raw texts (for an exported pipeline), token ids or numeric
+            sequences, as the exported model took them. Any number of steps.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            float64; columns follow ``classes_``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import sklstm.onnx
+        >>> from sklstm import LSTMClassifier, export_onnx
+        >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+        >>> y = ["two", "two", "three", "three"] * 4
+        >>> model = LSTMClassifier(units=4, max_epochs=2, random_state=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = export_onnx(model, os.path.join(folder, "model.onnx"))
+        ...     served = sklstm.onnx.load(os.path.join(folder, "model.onnx"))
+        >>> proba = served.predict_proba([[2, 2, 2], [3, 0, 0]])
+        >>> bool(np.allclose(proba, model.predict_proba([[2, 2, 2], [3, 0, 0]]), atol=1e-5))
+        True
+        """
+        return self._run(X)
+
+    def predict(self, X):
+        """Predicted label (classifier) or targets (regressor) of each text or sequence.
+
+        Parameters
+        ----------
+        X : iterable of str, or array-like of shape (n_samples, n_steps[, n_features])
+            Raw texts (for an exported pipeline), token ids or numeric
+            sequences, as the exported model took them. Any number of steps.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Labels from ``classes_`` for a classifier; float64 targets for a
+            regressor, 1-D when its y was 1-D in fit.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import sklstm.onnx
+        >>> from sklstm import LSTMClassifier, export_onnx
+        >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+        >>> y = ["two", "two", "three", "three"] * 4
+        >>> model = LSTMClassifier(units=4, max_epochs=20, learning_rate=0.05,
+        ...                        random_state=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = export_onnx(model, os.path.join(folder, "model.onnx"))
+        ...     served = sklstm.onnx.load(os.path.join(folder, "model.onnx"))
+        >>> served.predict([[2, 2, 2], [3, 0, 0]])
+        array(['two', 'three'], dtype='<U5')
+        """
+        outputs = self._run(X)
+        if _is_classifier(self):
+            return self.classes_[np.argmax(outputs, axis=1)]
+        return outputs
+
+    # -- input ------------------------------------------------------------------
+
+    def _run(self, X):
+        """Check X and return the graph's output for it (float64)."""
+        if self.tokenizer_ is not None:
+            if not _is_numeric_table(X):  # texts, checked by the tokenizer
+                X = self.tokenizer_.transform(X)
+        elif _holds_text(X):
+            reads = "token ids" if self.input_type_ == "tokens" else "numeric sequences"
+            raise ValueError(
+                f"This {self.metadata_['estimator']} was exported alone, without a "
+                f"CharTokenizer, so it reads {reads}, not texts. Pass those, or export "
+                "the pipeline (tokenizer and model) to predict on texts."
+            )
+        if self.input_type_ == "tokens":
+            return self._run_token_ids(self._check_token_ids(X))
+        X = self._check_sequences(X)
+        batches = range(0, len(X), BATCH_SIZE)
+        return np.concatenate([self._feed(X[start : start + BATCH_SIZE]) for start in batches])
+
+    def _check_token_ids(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(
+                "Expected a 2-D array of token ids (n_samples, n_steps), got an array "
+                f"of shape {X.shape}."
+            )
+        self._check_size(X)
+        if X.dtype.kind == "f":
+            fractional = ~np.isfinite(X) | (X != np.round(X))
+            if fractional.any():
+                row = int(np.flatnonzero(fractional.any(axis=1))[0])
+                raise ValueError(
+                    f"Token ids must be whole numbers, but row {row} holds "
+                    f"{X[row][fractional[row]][0]}."
+                )
+        elif X.dtype.kind not in "iu":
+            raise ValueError(f"Expected token ids (integers), got an array of dtype {X.dtype}.")
+        check_token_ids(X)
+        # Any id the model never saw is out-of-vocabulary: larger ones need not fit in int64.
+        return np.minimum(X, self.metadata_["vocabulary_size"]).astype(np.int64)
+
+    def _check_sequences(self, X):
+        X = np.asarray(X)
+        if X.dtype.kind not in "iuf":
+            raise ValueError(
+                f"Expected numeric sequences, got an array of dtype {X.dtype}."
+            )
+        expected = len(self.metadata_["input_shape"]) + 1
+        if X.ndim != expected:
+            raise ValueError(
+                f"Expected a {expected}-D array of numeric sequences (n_samples, "
+                f"n_steps{', n_features' if expected == 3 else ''}), as in fit; got an "
+                f"array of shape {X.shape}."
+            )
+        self._check_size(X)
+        features = self.metadata_["input_shape"][1:]
+        if list(X.shape[2:]) != features:
+            raise ValueError(
+                f"X has {X.shape[2]} values per step, but the model was fitted with "
+                f"{features[0]}."
+            )
+        check_finite(X, "X")
+        check_float32_range(X, "X")
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    @staticmethod
+    def _check_size(X):
+        if X.shape[0] == 0 or 0 in X.shape[1:]:
+            raise ValueError(
+                f"X is empty (shape {X.shape}): the model needs at least 1 sample, "
+                "1 step per sample and 1 value per step."
+            )
+
+    # -- onnxruntime --------------------------------------------------------------
+
+    def _run_token_ids(self, ids):
+        """The graph's output, in batches of rows of similar lengths."""
+        lengths = np.count_nonzero(ids, axis=1)
+        if len(ids) <= BATCH_SIZE:
+            return self._feed(_compact(ids, lengths))
+        order = np.argsort(lengths, kind="stable")
+        outputs = [
+            self._feed(_compact(ids[rows], lengths[rows]))
+            for rows in np.array_split(order, range(BATCH_SIZE, len(order), BATCH_SIZE))
+        ]
+        unsorted = np.empty((len(ids), *outputs[0].shape[1:]), dtype=outputs[0].dtype)
+        unsorted[order] = np.concatenate(outputs)
+        return unsorted
+
+    def _feed(self, X):
+        return self.session_.run([self._output_name], {INPUT_NAME: X})[0]
+
+
+def _compact(ids, lengths):
+    """Each row's non-zero ids first, in order, cut to the longest row (at least 1 step).
+
+    The graph reads padding nowhere, wherever it stands; cutting the steps
+    after every row's end only saves its LSTM the work.
+    """
+    is_padding = ids == 0
+    if not (is_padding[:, 1:] >= is_padding[:, :-1]).all():
+        order = np.argsort(is_padding, axis=1, kind="stable")
+        ids = np.take_along_axis(ids, order, axis=1)
+    return np.ascontiguousarray(ids[:, : max(1, int(lengths.max()))])

@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.pipeline import make_pipeline
 
-from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
-
 import sklstm.onnx
+from _common import LIKE_HANDWRITTEN, apply_threads, emit, load_split, make_parser, rounded
 from sklstm import CharTokenizer, LSTMClassifier, export_onnx
 
 WARM_UP_CALLS = 20

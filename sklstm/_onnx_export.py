@@ -32,11 +32,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from . import __version__
+from . import __version__, _module
 from ._classifier import LSTMClassifier
-from ._embeddings import load_vectors
 from ._generator import LSTMTextGenerator
-from . import _module
 from ._module import LSTMNet
 from ._regressor import LSTMRegressor
 from ._runtime import preserved_rngs

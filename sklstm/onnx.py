@@ -27,7 +27,7 @@ import os
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, CharTokenizer
+from ._tokenizer import FIRST_TOKEN_ID, CharTokenizer
 from ._validation import check_finite, check_float32_range, check_token_ids
 
 __all__ = ["OnnxModel", "load"]

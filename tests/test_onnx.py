@@ -25,10 +25,10 @@ from sklstm import (
     LSTMClassifier,
     LSTMRegressor,
     LSTMTextGenerator,
+    _onnx_export,
     export_onnx,
     make_lstm_pipeline,
 )
-from sklstm import _onnx_export
 
 for _name in ("onnx", "onnxscript", "onnxruntime"):
     pytest.importorskip(_name, reason=f'{_name} is optional: pip install "sklstm[onnx]"')

@@ -349,6 +349,7 @@ PARAMS = dict(
     padding="pre",
     truncating="pre",
     embeddings=None,
+    warm_start=True,
 )
 
 
@@ -374,6 +375,7 @@ def test_get_params_set_params_round_trip():
         "padding": "post",
         "truncating": "post",
         "embeddings": None,
+        "warm_start": False,
     }
     assert tokenizer.set_params(**PARAMS) is tokenizer
     assert tokenizer.get_params() == PARAMS

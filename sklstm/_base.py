@@ -341,14 +341,16 @@ class BaseLSTM(BaseEstimator):
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
+        if continuing and self.input_type_ == "tokens":
+            # Before X's width is checked: a refitted tokenizer may change both.
+            check_same_vocabulary(
+                getattr(self, "_token_vocabulary", None), vocabulary, type(self).__name__
+            )
         # A warm start grows the embedding for new token ids; partial_fit reads
         # them as out-of-vocabulary, as predict does.
         X, y = self._validate_input(X, y, reset=not continuing, keep_new_ids=not partial)
         embedding_rows = None
         if continuing and self.input_type_ == "tokens":
-            check_same_vocabulary(
-                getattr(self, "_token_vocabulary", None), vocabulary, type(self).__name__
-            )
             if not partial:
                 self.vocabulary_size_ = max(self.vocabulary_size_, int(X.max()) + 1)
         if vocabulary is not None or not continuing:

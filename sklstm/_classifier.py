@@ -418,7 +418,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return
         if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
             raise ValueError(
-                f"classes={list(unique_labels(classes))} is not the classes_ of the fitted "
+                f"classes={unique_labels(classes).tolist()} is not the classes_ of the fitted "
                 f"{name}, {self.classes_.tolist()}; classes cannot change after the "
                 "first call to partial_fit."
             )

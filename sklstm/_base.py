@@ -147,6 +147,11 @@ def build_net(
     )
 
 
+def _distinct_ids(X):
+    """The distinct ids of X, sorted: without np.unique's sorted copy of X."""
+    return np.flatnonzero(np.bincount(X.ravel()))
+
+
 def _refuse_raw_text(X, estimator_name):
     """Point users who pass raw strings to CharTokenizer."""
     first = X
@@ -402,9 +407,9 @@ class BaseLSTM(BaseEstimator):
         """
         name = type(self).__name__
         if self.embeddings is None:
-            if self.input_type_ == "tokens":
-                n_distinct = len(np.unique(X))
-                if X.max() >= SPARSE_IDS_MIN and X.max() > SPARSE_IDS_FACTOR * n_distinct:
+            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN:
+                n_distinct = len(_distinct_ids(X))
+                if X.max() > SPARSE_IDS_FACTOR * n_distinct:
                     warnings.warn(
                         f"X's largest token id is {X.max()}, but only {n_distinct} "
                         f"distinct ids occur: {name} will train an embedding of "
@@ -422,7 +427,7 @@ class BaseLSTM(BaseEstimator):
                 "numeric sequences."
             )
         n_table = FIRST_TOKEN_ID + len(load_vectors(self.embeddings))
-        distinct = np.unique(X)
+        distinct = _distinct_ids(X)
         words = distinct[distinct >= FIRST_TOKEN_ID]
         if len(words) >= DENSE_IDS_MIN and words[-1] - FIRST_TOKEN_ID + 1 == len(words):
             warnings.warn(
@@ -659,10 +664,14 @@ class BaseLSTM(BaseEstimator):
 
     @staticmethod
     def _as_token_ids(X, index, id_limit=None):
-        """X as an int64 copy, after checking its ids (see ``check_token_ids``).
+        """X as int32 or int64 ids, after checking them (see ``check_token_ids``).
 
         ``id_limit`` (in fit) refuses ids that would make the embedding table
         huge; in predict, ids beyond the vocabulary are out-of-vocabulary.
+        int32 and int64 arrays (CharTokenizer's ids are int32) come back as
+        they are, without a copy: fit and predict never write to them, and a
+        million texts of ids are hundreds of megabytes. Other types become
+        int32, and a read-only array a writable copy (torch warns on others).
         """
         if X.dtype.kind == "f":
             fractional = X != np.round(X)
@@ -675,10 +684,12 @@ class BaseLSTM(BaseEstimator):
                 )
         # Checked before the cast, which would wrap floats and uint64 beyond int64.
         check_token_ids(X, index, id_limit)
-        if X.dtype.kind == "f" or X.dtype == np.uint64:
+        if X.dtype in (np.int32, np.int64):
+            return X if X.flags.writeable else X.copy()
+        if X.dtype.kind == "f" or X.dtype.itemsize >= 4:
             # Any id of TOKEN_ID_LIMIT or more is out-of-vocabulary in predict.
             X = np.minimum(X, TOKEN_ID_LIMIT)
-        return np.array(X, dtype=np.int64)  # a writable copy for torch
+        return X.astype(np.int32)
 
     # -- predict ---------------------------------------------------------------
 

@@ -166,7 +166,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     {'a': 2, 'b': 3, 'c': 4}
     >>> tokenizer.transform(["cab", "abcd"])
     array([[4, 2, 3, 0, 0, 0],
-           [2, 3, 4, 1, 0, 0]])
+           [2, 3, 4, 1, 0, 0]], dtype=int32)
     >>> tokenizer.inverse_transform([[4, 2, 3, 0, 0, 0]])
     array(['cab'], dtype=object)
     >>> tokenizer.get_feature_names_out()[:2]
@@ -251,7 +251,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Returns
         -------
-        ids : ndarray of shape (n_samples, ``max_length_``), dtype int64
+        ids : ndarray of shape (n_samples, ``max_length_``), dtype int32
             As returned by ``transform``.
 
         Examples
@@ -259,7 +259,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         >>> from sklstm import CharTokenizer
         >>> CharTokenizer(level="word", max_length=2).fit_transform(["the cat sat", "the dog"])
         array([[2, 3],
-               [2, 4]])
+               [2, 4]], dtype=int32)
         """
         self._validate_params()
         texts = check_texts(X, type(self).__name__)
@@ -399,8 +399,9 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Returns
         -------
-        ids : ndarray of shape (n_samples, ``max_length_``), dtype int64
-            0 is padding, 1 out-of-vocabulary, 2 and up the tokens of
+        ids : ndarray of shape (n_samples, ``max_length_``), dtype int32
+            int32, half the memory of int64 (the LSTM estimators and torch's
+            embedding read it as it is). 0 is padding, 1 out-of-vocabulary, 2 and up the tokens of
             ``vocabulary_``.
 
         Examples
@@ -410,7 +411,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         >>> tokenizer = tokenizer.fit(["the cat sat", "the dog"])
         >>> tokenizer.transform(["The dog sat.", "a cat"])
         array([[2, 4, 5, 1],
-               [1, 3, 0, 0]])
+               [1, 3, 0, 0]], dtype=int32)
         """
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
@@ -486,7 +487,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         code_points = np.array([ord(token) for token in self.vocabulary_])
         # One entry past the largest known code point: every larger one is
         # clipped onto it and reads out-of-vocabulary.
-        self._id_of_code_point = np.full(code_points.max() + 2, OOV_ID, np.int64)
+        self._id_of_code_point = np.full(code_points.max() + 2, OOV_ID, np.int32)
         self._id_of_code_point[code_points] = list(self.vocabulary_.values())
 
     def _lookup_ids(self, tokens):
@@ -496,7 +497,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         # dict.get mapped in C over the tokens: several times faster than
         # hashing them into a pandas Index.
         ids = map(self.vocabulary_.get, tokens, repeat(OOV_ID))
-        ids = np.fromiter(ids, dtype=np.int64, count=len(tokens))
+        ids = np.fromiter(ids, dtype=np.int32, count=len(tokens))
         vectors = self._fitted_vectors()
         if vectors is not None:
             # Words unseen in fit still read their pretrained vector.
@@ -519,7 +520,9 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             is_token = columns < lengths[:, np.newaxis]
         else:
             is_token = columns >= (self.max_length_ - lengths)[:, np.newaxis]
-        padded = np.zeros(is_token.shape, dtype=np.int64)
+        # int32: any vocabulary fits, and 1,000,000 texts of 140 ids take 560 MB
+        # instead of 1.1 GB.
+        padded = np.zeros(is_token.shape, dtype=np.int32)
         # Row-major order of the mask is the order of the flat ids.
         padded[is_token] = ids
         return padded
@@ -548,7 +551,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         >>> tokenizer = CharTokenizer(level="word").fit(["the cat sat", "the dog"])
         >>> ids = tokenizer.transform(["The  DOG sat"])
         >>> ids
-        array([[2, 4, 5]])
+        array([[2, 4, 5]], dtype=int32)
         >>> tokenizer.inverse_transform(ids)
         array(['the dog sat'], dtype=object)
         >>> tokenizer.inverse_transform([[2, 3, 1, 0]])  # 1: out-of-vocabulary

@@ -263,6 +263,32 @@ def test_partial_fit_refuses_ids_of_a_refitted_tokenizer():
         model.partial_fit(tokenizer.transform(texts), y)
 
 
+def test_warm_start_with_word_vectors_keeps_each_words_trained_row(tmp_path):
+    from sklstm import make_lstm_pipeline
+
+    path = tmp_path / "tiny.vec"
+    path.write_text("4 2\nthe 0 1\nsoup 0.1 0.9\ngood 1 0\nbad -1 0\n", encoding="utf-8")
+    pipeline = make_lstm_pipeline(
+        tiny(warm_start=True), embeddings=str(path), warm_start=True, max_length=4
+    )
+    pipeline.fit(["the soup good", "the soup bad"] * 10, ["a", "b"] * 10)
+    vocabulary = pipeline[0].vocabulary_
+    model = pipeline[-1]
+    rows = model.net_.module_.embedding.weight.detach().clone()
+    old_ids = model._embedding_ids.copy()
+    recorder = StartRecorder()
+    model.set_params(callbacks=[recorder])
+    # 'zzz' is not in the vectors: a new trainable row, after the table.
+    pipeline.fit(["zzz soup good", "the zzz bad"] * 10, ["a", "b"] * 10)
+    new_ids = model._embedding_ids
+    assert set(old_ids) < set(new_ids) and pipeline[0].vocabulary_["zzz"] in new_ids
+    start = recorder.weights_["embedding.weight"]
+    for position, token_id in enumerate(old_ids):
+        new_position = int(np.searchsorted(new_ids, token_id))
+        torch.testing.assert_close(start[1 + new_position], rows[1 + position])
+    assert {word: pipeline[0].vocabulary_[word] for word in vocabulary} == vocabulary
+
+
 def test_a_model_saved_with_warm_start_continues_exactly(tmp_path):
     import joblib
 

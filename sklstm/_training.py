@@ -118,10 +118,10 @@ def continue_from(net, previous, embedding_rows=None):
     net.initialize()
     old_params = dict(previous.module_.named_parameters())
     new_params = dict(net.module_.named_parameters())
+    old_state = previous.module_.state_dict()
     with torch.no_grad():
         for name, new in net.module_.state_dict().items():
-            old = previous.module_.state_dict()[name]
-            new.copy_(_placed(old, new, name, embedding_rows))
+            new.copy_(_placed(old_state[name], new, name, embedding_rows))
     saved = previous.optimizer_.state_dict()
     own = net.optimizer_.state_dict()
     # Parameter indices follow named_parameters(), the same in both modules.

@@ -15,14 +15,13 @@
 """
 
 import copy
-import math
 import sys
 import warnings
 
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 
 # A loss improves when it falls below the best so far by this fraction (skorch's
 # EarlyStopping default, so that both agree on what "improved" means).
@@ -200,6 +199,10 @@ class EpochLog(Callback):
         self.best_ = {}
         return self
 
+    def on_train_begin(self, net, **kwargs):
+        # A learning-rate column where a schedule may change the rate.
+        self.show_lr_ = any(isinstance(cb, LRScheduler) for _, cb in net.callbacks_)
+
     def on_epoch_end(self, net, **kwargs):
         record = net.history[-1]
         columns = [("epoch", f"{self.epoch_offset + record['epoch']:>5d}", None)]
@@ -209,9 +212,8 @@ class EpochLog(Callback):
                 best = self._improved(key, value, lower_is_better=key != "valid_score")
                 colour = "best_train" if key == "train_loss" else "best_valid"
                 columns.append((key, f"{value:>{width}.4f}", colour if best else None))
-        lr = net.optimizer_.param_groups[0]["lr"]
-        if not math.isclose(lr, net.lr):  # only once a schedule has changed it
-            columns.append(("lr", f"{lr:>9.2e}", None))
+        if self.show_lr_:
+            columns.append(("lr", f"{net.optimizer_.param_groups[0]['lr']:>9.2e}", None))
         columns.append(("dur", f"{float(record['dur']):>6.2f}", None))
         if not self.header_printed_:
             _write_line("  ".join(f"{name:>{len(text)}}" for name, text, _ in columns))

@@ -741,3 +741,11 @@ def test_multilabel_refusals(Y, params, message):
 
 def test_multilabel_tags():
     assert LSTMClassifier().__sklearn_tags__().classifier_tags.multi_label is True
+
+
+def test_a_learning_rate_column_where_a_schedule_changes_it(capsys):
+    X, y = ids_and_labels()
+    tiny(verbose=1, learning_rate_schedule="adaptive").fit(X, y)
+    assert capsys.readouterr().out.splitlines()[0].split() == [
+        "epoch", "train_loss", "lr", "dur"
+    ]

@@ -442,8 +442,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     "class_weight weighs the classes of 1-D labels; a multilabel y "
                     "takes none. Weigh samples with sample_weight instead."
                 )
-            if not sample_weight.any():
-                raise ValueError("sample_weight leaves every sample with weight 0.")
+            # check_sample_weight has refused weights that are all 0.
             weights = sample_weight / sample_weight.mean()
             return y.astype(np.float32), weights, y.shape[1]
         encoded = self._label_encoder.transform(y).astype(np.int64)

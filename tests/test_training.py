@@ -721,6 +721,9 @@ def test_multilabel_continues_and_refuses_what_does_not_fit():
     with pytest.raises(ValueError, match=r"The fitted LSTMClassifier was trained on a "
                        r"multilabel indicator matrix, and continues on the same kind"):
         model.partial_fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match=r"classes has 3 entries, but the multilabel y "
+                       r"has 2 columns \(labels\)"):
+        tiny().partial_fit(X, Y, classes=[0, 1, 2])
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ Every saved state carries the versions of the libraries that made it
 (:func:`version_stamp`); loading under other versions warns.
 """
 
+import json
 import warnings
 
 import numpy as np
@@ -35,6 +36,10 @@ from .exceptions import InconsistentVersionWarning
 # nothing but sklstm's own classes as untrusted.
 NET_STATE_KEY = "_net_state"
 VERSIONS_KEY = "_sklstm_versions"
+# The tokenizer vocabulary an estimator was trained on (see
+# _training.check_same_vocabulary), saved as one JSON string: skops writes each
+# entry of a dict as a record of its own, which would double a pipeline's file.
+VOCABULARY_KEY = "_token_vocabulary"
 _PLAIN_TYPES = (bool, int, float, str, type(None))
 
 
@@ -63,6 +68,8 @@ def plain_state(state):
         The estimator's attributes, as ``BaseEstimator.__getstate__`` returns them.
     """
     state = dict(state)
+    if isinstance(state.get(VOCABULARY_KEY), dict):
+        state[VOCABULARY_KEY] = json.dumps(state[VOCABULARY_KEY])
     net = state.pop("net_", None)
     if net is not None:
         state[NET_STATE_KEY] = net_state(net, with_optimizer=bool(state.get("warm_start")))
@@ -119,6 +126,8 @@ def split_state(state, estimator_name):
         What :func:`restore_net` reads; None for an unfitted estimator.
     """
     state = dict(state)
+    if isinstance(state.get(VOCABULARY_KEY), str):
+        state[VOCABULARY_KEY] = json.loads(state[VOCABULARY_KEY])
     saved_versions = state.pop(VERSIONS_KEY, None)
     if saved_versions is not None:
         current = version_stamp()

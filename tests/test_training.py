@@ -253,6 +253,19 @@ def test_a_pipeline_whose_tokenizer_renumbers_is_refused():
     np.testing.assert_array_equal(pipeline.predict_proba(texts), before)
 
 
+def test_a_loaded_pipeline_still_refuses_a_renumbering_tokenizer():
+    import pickle
+
+    texts, y = texts_and_labels()
+    pipeline = make_pipeline(CharTokenizer(level="word"), tiny(warm_start=True)).fit(texts, y)
+    state = pipeline[-1].__getstate__()
+    assert isinstance(state["_token_vocabulary"], str)  # one JSON string, for skops
+    loaded = pickle.loads(pickle.dumps(pipeline))
+    assert loaded[-1]._token_vocabulary == pipeline[0].vocabulary_
+    with pytest.raises(ValueError, match=r"'it' had id 2 and is now id \d+"):
+        loaded.fit([f"{text} soup soup soup" for text in texts], y)
+
+
 def test_partial_fit_refuses_ids_of_a_refitted_tokenizer():
     texts, y = texts_and_labels()
     tokenizer = CharTokenizer(level="word").fit(texts)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback, Checkpoint, LRScheduler
@@ -513,7 +513,7 @@ def test_verbose_prints_every_epoch_with_the_stopping_one_and_no_terminal_codes(
     assert out.out.splitlines()[0].split() == [
         "epoch", "train_loss", "valid_loss", "valid_score", "dur"
     ]
-    assert f"Stopping since valid_loss has not improved in the last 1 epochs." in out.out
+    assert "Stopping since valid_loss has not improved in the last 1 epochs." in out.out
     assert not ANSI.search(out.out + out.err) and "\r" not in out.out + out.err
 
 

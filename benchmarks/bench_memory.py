@@ -14,6 +14,20 @@ Figures (sklstm divided by the reference; below 1: sklstm needs less):
 * ``peak_rss_vs_handwritten``: the two children's peaks;
 * ``fit_rss_vs_handwritten``: the same after subtracting the baseline's peak,
   i.e. the memory the fit itself adds over what both load anyway.
+
+With ``--texts N`` (say 1000000) it measures instead, in one child, memory at
+scale: the tweets repeated to N texts, ``CharTokenizer(max_length=140)``'s
+``fit_transform`` (its time, the bytes of the ids and the peak RSS growth)
+and then an ``LSTMClassifier`` fit with early stopping (so that a validation
+part is split off) stopped after its first 20 batches, whose peak RSS growth
+over the ids already in memory is compared to the ids plus the model (its
+weights, their gradients and Adam's two moments): ``fit_rss_vs_ids_and_model``,
+at most 1.3 by the issue's target. A fit on 200 texts runs first, so that
+what the process's first fit pages in once (torch's libraries, whatever the
+data) is left out. The peak is reset between the steps
+(``/proc/self/clear_refs``; without it, a getrusage peak covers both)::
+
+    python benchmarks/bench_memory.py --texts 1000000
 """
 
 import argparse
@@ -21,6 +35,7 @@ import json
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +46,7 @@ from _common import (
     check_data,
     emit,
     load_split,
+    load_tweets,
     make_parser,
     rounded,
     train_handwritten,
@@ -38,6 +54,89 @@ from _common import (
 from sklstm import CharTokenizer, LSTMClassifier
 
 CHILDREN = ("baseline", "sklstm", "handwritten")
+SCALE_BATCHES = 20
+
+
+class _Stop(Exception):
+    """Ends the fit at scale once its memory has been set up."""
+
+
+def current_rss_mb():
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return peak_rss_mb()[0]
+
+
+def reset_peak():
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def run_scale_child(n_texts, threads):
+    """Tokenize ``n_texts`` tweets, then start a fit; print the figures as JSON."""
+    import gc
+
+    from skorch.callbacks import Callback
+
+    texts, labels = load_tweets()
+    repeats = -(-n_texts // len(texts))
+    texts = (texts * repeats)[:n_texts]
+    labels = np.tile(labels, repeats)[:n_texts]
+    gc.collect()
+    resettable = reset_peak()
+    before = current_rss_mb()
+    start = time.perf_counter()
+    ids = CharTokenizer(max_length=140).fit_transform(texts)
+    tokenize_seconds = time.perf_counter() - start
+    tokenize_growth = peak_rss_mb()[0] - before
+    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    class StopAfterBatches(Callback):
+        def on_batch_end(self, net, training=False, **kwargs):
+            if training and len(net.history[-1]["batches"]) >= SCALE_BATCHES:
+                parameters = list(net.module_.parameters())
+                # Weights, gradients and Adam's two moments.
+                self.model_mb = 4 * sum(p.numel() * p.element_size() for p in parameters) / 2**20
+                raise _Stop()
+
+    stop = StopAfterBatches()
+    # A small fit first, so that what any first fit of the process pages in
+    # (torch's libraries and kernels, some 90 MB, the same for 50 texts as for
+    # a million) is not counted as the memory the data costs.
+    LSTMClassifier(max_epochs=1, early_stopping=True, random_state=0).fit(
+        ids[:200], labels[:200]
+    )
+    gc.collect()
+    reset_peak()
+    before = current_rss_mb()
+    model = LSTMClassifier(
+        max_epochs=1, early_stopping=True, n_threads=threads, random_state=0, callbacks=[stop]
+    )
+    try:
+        model.fit(ids, labels)
+    except _Stop:
+        pass
+    fit_growth = peak_rss_mb()[0] - before
+    ids_mb = ids.nbytes / 2**20
+    print(json.dumps({
+        "texts": n_texts,
+        "tokenize_seconds": tokenize_seconds,
+        "ids_dtype": str(ids.dtype),
+        "ids_mb": ids_mb,
+        "tokenize_rss_growth_mb": tokenize_growth,
+        "fit_rss_growth_mb": fit_growth,
+        "model_mb": stop.model_mb,
+        "fit_rss_vs_ids_and_model": (ids_mb + fit_growth) / (ids_mb + stop.model_mb),
+        "peak_reset": resettable,
+        "ru_maxrss_after_tokenize": start_rss,
+    }))
 
 
 def peak_rss_mb():
@@ -91,13 +190,40 @@ def measure(which, args):
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def measure_scale(args):
+    if args.scale_child:
+        run_scale_child(args.texts, args.threads)
+        return
+    check_data()
+    command = [sys.executable, str(Path(__file__).resolve()), "--texts", str(args.texts),
+               "--scale-child", "--threads", str(args.threads)]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"the scale child failed:\n{completed.stderr}")
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    emit(
+        "memory_at_scale",
+        quick=args.quick,
+        ratios={"fit_rss_vs_ids_and_model": report["fit_rss_vs_ids_and_model"]},
+        lower_is_better=["fit_rss_vs_ids_and_model"],
+        absolute={key: rounded(value) if isinstance(value, float) else value
+                  for key, value in report.items()},
+        settings={"max_length": 140, "threads": args.threads, "batches": SCALE_BATCHES},
+    )
+
+
 def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--child", choices=CHILDREN, help=argparse.SUPPRESS)
+    parser.add_argument("--texts", type=int, default=None, help="memory at scale: N texts")
+    parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     apply_threads(args.threads)
     if args.child:
         run_child(args.child, args.quick, args.threads)
+        return
+    if args.texts:
+        measure_scale(args)
         return
 
     check_data()

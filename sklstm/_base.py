@@ -14,7 +14,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EpochScoring, LRScheduler
+from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
@@ -32,7 +32,17 @@ from ._fitting import (
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
+from ._training import (
+    check_callbacks,
+    check_same_architecture,
+    check_same_vocabulary,
+    continue_from,
+    history_records,
+    print_line,
+    progress_callbacks,
+    warn_if_not_converged,
+)
 from ._validation import (
     TOKEN_ID_LIMIT,
     Interval,
@@ -73,10 +83,6 @@ SPARSE_IDS_FACTOR = 10
 DENSE_IDS_MIN = 100
 
 
-def _as_python_number(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
 class _SampleWeightedNet(InterruptibleNet):
     """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
 
@@ -97,7 +103,8 @@ def build_net(
     batch_size,
     learning_rate,
     device,
-    verbose,
+    weight_decay=0.0,
+    gradient_clip=None,
     criterion_params=None,
     net_class=None,
     train_split=None,
@@ -108,27 +115,40 @@ def build_net(
     The only place that knows skorch's ``module__`` / ``criterion__`` /
     ``iterator_train__`` routing, so that users only ever see flat,
     self-explaining parameters. Training batches are grouped by length (see
-    ``_batching``); the optimizer is Adam.
+    ``_batching``); the optimizer is Adam, or AdamW with ``weight_decay``.
+    ``callbacks`` come in the order they run, progress included (see
+    ``_training.progress_callbacks``): skorch's own table stays off.
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
         {f"criterion__{name}": value for name, value in (criterion_params or {}).items()}
     )
+    optimizer = {"optimizer": torch.optim.Adam}
+    if weight_decay:
+        optimizer = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay}
+    clipping = []
+    if gradient_clip is not None:
+        clipping = [GradientNormClipping(gradient_clip_value=gradient_clip)]
     return (net_class or _SampleWeightedNet)(
         module=LSTMNet,
         criterion=criterion,
-        optimizer=torch.optim.Adam,
         lr=learning_rate,
         max_epochs=max_epochs,
         batch_size=batch_size,
         iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
         train_split=train_split,
-        callbacks=[FiniteLossCheck(), *callbacks],
+        callbacks=[FiniteLossCheck(), *clipping, *callbacks],
         device=device,
-        verbose=verbose,
+        verbose=0,
+        **optimizer,
         **routed,
     )
+
+
+def _distinct_ids(X):
+    """The distinct ids of X, sorted: without np.unique's sorted copy of X."""
+    return np.flatnonzero(np.bincount(X.ravel()))
 
 
 def _refuse_raw_text(X, estimator_name):
@@ -167,10 +187,14 @@ class BaseLSTM(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "adaptive"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
+        "callbacks": [list, None],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -192,10 +216,14 @@ class BaseLSTM(BaseEstimator):
         batch_size=64,
         learning_rate=1e-3,
         learning_rate_schedule="constant",
+        weight_decay=0.0,
+        gradient_clip=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
+        warm_start=False,
         input_type="auto",
+        callbacks=None,
         device="cpu",
         n_threads=1,
         random_state=None,
@@ -213,10 +241,14 @@ class BaseLSTM(BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
         self.input_type = input_type
+        self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -225,11 +257,16 @@ class BaseLSTM(BaseEstimator):
     # -- the subclasses' part ------------------------------------------------
 
     @abstractmethod
-    def _validate_target(self, X, y):
-        """Check y against X and return it (and record any target attribute)."""
+    def _validate_target(self, X, y, continuing=False, classes=None):
+        """Check y against X and return it (and record any target attribute).
+
+        ``continuing``: the fitted model trains on (``warm_start``,
+        ``partial_fit``), so y must fit its outputs. ``classes``: the
+        classifier's ``partial_fit`` argument.
+        """
 
     @abstractmethod
-    def _encode_target(self, y, sample_weight):
+    def _encode_target(self, y, sample_weight, continuing=False):
         """Return (training targets, per-sample weights, number of outputs)."""
 
     @abstractmethod
@@ -286,32 +323,79 @@ class BaseLSTM(BaseEstimator):
         >>> regressor.input_type_, regressor.input_shape_
         ('sequences', (3,))
         """
-        return fit_atomically(self, type(self)._fit, X, y, sample_weight)
+        return fit_atomically(
+            self, type(self)._fit, X, y, sample_weight, keep_fitted=self.warm_start
+        )
 
-    def _fit(self, X, y, sample_weight):
-        """The fit itself, on the copy that ``fit_atomically`` hands it."""
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        return fit_atomically(
+            self, type(self)._fit, X, y, sample_weight, partial=True, classes=classes,
+            keep_fitted=True,
+        )
+
+    def _fit(self, X, y, sample_weight, partial=False, classes=None):
+        """The fit itself, on the copy that ``fit_atomically`` hands it.
+
+        With a fitted net (``warm_start``, ``partial_fit``) training continues
+        from a copy of it; ``partial`` runs one epoch, without early stopping.
+        """
+        previous = getattr(self, "net_", None)
+        continuing = previous is not None
+        vocabulary = vocabulary_of(X)
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
-        X, y = self._validate_input(X, y, reset=True)
-        self._embedding_ids = self._check_token_ids_against_embeddings(X)
-        y = self._validate_target(X, y)
+        if continuing and self.input_type_ == "tokens":
+            # Before X's width is checked: a refitted tokenizer may change both.
+            check_same_vocabulary(
+                getattr(self, "_token_vocabulary", None), vocabulary, type(self).__name__
+            )
+        # A warm start grows the embedding for new token ids; partial_fit reads
+        # them as out-of-vocabulary, as predict does.
+        X, y = self._validate_input(X, y, reset=not continuing, keep_new_ids=not partial)
+        embedding_rows = None
+        if continuing and self.input_type_ == "tokens":
+            if not partial:
+                self.vocabulary_size_ = max(self.vocabulary_size_, int(X.max()) + 1)
+        if vocabulary is not None or not continuing:
+            self._token_vocabulary = vocabulary
+        embedding_ids = self._check_token_ids_against_embeddings(X)
+        if continuing and embedding_ids is not None:
+            old_ids = self._embedding_ids
+            embedding_ids = old_ids if partial else np.union1d(old_ids, embedding_ids)
+            # Row 0 of the trainable table is "no correction" (see LSTMNet).
+            embedding_rows = np.concatenate([[0], 1 + np.searchsorted(embedding_ids, old_ids)])
+        self._embedding_ids = embedding_ids
+        y = self._validate_target(X, y, continuing=continuing, classes=classes)
         sample_weight = check_sample_weight(sample_weight, X)
-        targets, weights, n_outputs = self._encode_target(y, sample_weight)
-        self.do_early_stopping_ = self._resolve_early_stopping(targets)
+        targets, weights, n_outputs = self._encode_target(
+            y, sample_weight, continuing=continuing
+        )
+        self.do_early_stopping_ = False if partial else self._resolve_early_stopping(targets)
         device = check_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = self._build_net(n_outputs, seed, device)
+        n_before = self.n_iter_ if continuing else 0
+        net = self._build_net(n_outputs, seed, device, header=not (partial and continuing))
+        if continuing:
+            check_same_architecture(previous, net, type(self).__name__)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
         with seeded_rngs(seed), torch_threads(self.n_threads):
-            net.fit(inputs, targets)
+            if continuing:
+                continue_from(net, previous, embedding_rows)
+            else:
+                net.initialize()
+            net.partial_fit(inputs, targets, **({"epochs": 1} if partial else {}))
         check_finite_weights(net.module_, self.learning_rate)
         self.net_ = net
         self.history_ = [
-            {key: _as_python_number(epoch[key]) for key in _HISTORY_KEYS if key in epoch}
-            for epoch in net.history
+            *(self.history_ if continuing else []),
+            *history_records(net, _HISTORY_KEYS, n_before),
         ]
         self.n_iter_ = len(self.history_)
+        if not partial:
+            monitor = "valid_loss" if self.do_early_stopping_ else "train_loss"
+            # warn_if_not_converged < _fit < fit_atomically < fit < _fit_context < caller
+            warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
 
     def _check_token_ids_against_embeddings(self, X):
         """With ``embeddings``: the ids given a trainable row (see LSTMNet).
@@ -322,9 +406,9 @@ class BaseLSTM(BaseEstimator):
         """
         name = type(self).__name__
         if self.embeddings is None:
-            if self.input_type_ == "tokens":
-                n_distinct = len(np.unique(X))
-                if X.max() >= SPARSE_IDS_MIN and X.max() > SPARSE_IDS_FACTOR * n_distinct:
+            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN:
+                n_distinct = len(_distinct_ids(X))
+                if X.max() > SPARSE_IDS_FACTOR * n_distinct:
                     warnings.warn(
                         f"X's largest token id is {X.max()}, but only {n_distinct} "
                         f"distinct ids occur: {name} will train an embedding of "
@@ -342,7 +426,7 @@ class BaseLSTM(BaseEstimator):
                 "numeric sequences."
             )
         n_table = FIRST_TOKEN_ID + len(load_vectors(self.embeddings))
-        distinct = np.unique(X)
+        distinct = _distinct_ids(X)
         words = distinct[distinct >= FIRST_TOKEN_ID]
         if len(words) >= DENSE_IDS_MIN and words[-1] - FIRST_TOKEN_ID + 1 == len(words):
             warnings.warn(
@@ -387,7 +471,8 @@ class BaseLSTM(BaseEstimator):
             )
         return True
 
-    def _build_net(self, n_outputs, seed, device="cpu"):
+    def _build_net(self, n_outputs, seed, device="cpu", header=True):
+        """The skorch net of this fit; ``header``: progress lines start with one."""
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
             if self.embeddings is not None:
@@ -398,24 +483,40 @@ class BaseLSTM(BaseEstimator):
         else:
             values_per_step = self.input_shape_[1] if len(self.input_shape_) == 2 else 1
             module_input = {"n_input_features": values_per_step}
-        train_split, callbacks = None, []
+        # In the order they run at each epoch's end: the score, the user's
+        # callbacks, the epoch's line, then stopping, so that the line of the
+        # last epoch is printed before StopEarly ends training.
+        epoch_offset = getattr(self, "n_iter_", 0)
+        train_split, scoring, stopping = None, [], []
         if self.do_early_stopping_:
             train_split = ValidSplit(
                 self.validation_fraction,
                 stratified=self._stratify_validation,
                 random_state=seed,
             )
-            callbacks = [
+            scoring = [
                 EpochScoring(
                     self._validation_score,
                     name="valid_score",
                     lower_is_better=False,
                     on_train=False,
                 ),
+            ]
+            stopping = [
                 StopEarly(
-                    monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+                    monitor="valid_loss",
+                    patience=self.n_iter_no_change,
+                    load_best=True,
+                    sink=print_line if self.verbose else print,
+                    epoch_offset=epoch_offset,
                 ),
             ]
+        callbacks = [
+            *scoring,
+            *check_callbacks(self.callbacks, type(self).__name__),
+            *progress_callbacks(self.verbose, epoch_offset, header=header),
+            *stopping,
+        ]
         if self.learning_rate_schedule == "adaptive":
             callbacks.append(
                 LRScheduler(
@@ -441,20 +542,23 @@ class BaseLSTM(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            gradient_clip=self.gradient_clip,
             device=str(device),
-            verbose=self.verbose,
             train_split=train_split,
             callbacks=callbacks,
         )
 
-    def _validate_input(self, X, y=None, reset=False):
+    def _validate_input(self, X, y=None, reset=False, keep_new_ids=False):
         """Check X (and y in fit) and convert X to what the module reads.
 
         In fit, also records ``n_features_in_`` (and ``feature_names_in_``),
         ``input_type_``, ``input_shape_`` and, for token ids,
-        ``vocabulary_size_``.
+        ``vocabulary_size_``. Without ``reset``, token ids beyond the
+        vocabulary are read as out-of-vocabulary, unless ``keep_new_ids`` (a
+        warm start, which grows the embedding).
         """
-        if not reset and self._is_ready_token_ids(X):
+        if not reset and y is None and self._is_ready_token_ids(X):
             # What check_array would hand back unchanged; skipping it saves a
             # tenth of a millisecond, a twentieth of a one-text prediction.
             validate_data(self, X, reset=False, skip_check_array=True)
@@ -472,7 +576,7 @@ class BaseLSTM(BaseEstimator):
             # Checked below for 2-D and 3-D X alike (scikit-learn checks 2-D only).
             ensure_min_features=0,
         )
-        if reset:
+        if reset or y is not None:
             X, y = validate_data(
                 self,
                 X,
@@ -510,9 +614,10 @@ class BaseLSTM(BaseEstimator):
             )
         if self.input_type_ == "tokens":
             if not reset:
-                X = self._as_token_ids(X, index)
-                # Ids never seen in fit have no trained embedding: out-of-vocabulary.
-                X = np.where(X >= self.vocabulary_size_, OOV_ID, X)
+                X = self._as_token_ids(X, index, id_limit=TOKEN_ID_LIMIT if keep_new_ids else None)
+                if not keep_new_ids:
+                    # Ids never seen in fit have no trained embedding: out-of-vocabulary.
+                    X = np.where(X >= self.vocabulary_size_, OOV_ID, X)
             return X, y
         check_float32_range(X, "X", index)
         X = np.array(X, dtype=np.float32)  # a writable copy for torch
@@ -558,10 +663,14 @@ class BaseLSTM(BaseEstimator):
 
     @staticmethod
     def _as_token_ids(X, index, id_limit=None):
-        """X as an int64 copy, after checking its ids (see ``check_token_ids``).
+        """X as int32 or int64 ids, after checking them (see ``check_token_ids``).
 
         ``id_limit`` (in fit) refuses ids that would make the embedding table
         huge; in predict, ids beyond the vocabulary are out-of-vocabulary.
+        int32 and int64 arrays (CharTokenizer's ids are int32) come back as
+        they are, without a copy: fit and predict never write to them, and a
+        million texts of ids are hundreds of megabytes. Other types become
+        int32, and a read-only array a writable copy (torch warns on others).
         """
         if X.dtype.kind == "f":
             fractional = X != np.round(X)
@@ -574,10 +683,12 @@ class BaseLSTM(BaseEstimator):
                 )
         # Checked before the cast, which would wrap floats and uint64 beyond int64.
         check_token_ids(X, index, id_limit)
-        if X.dtype.kind == "f" or X.dtype == np.uint64:
+        if X.dtype in (np.int32, np.int64):
+            return X if X.flags.writeable else X.copy()
+        if X.dtype.kind == "f" or X.dtype.itemsize >= 4:
             # Any id of TOKEN_ID_LIMIT or more is out-of-vocabulary in predict.
             X = np.minimum(X, TOKEN_ID_LIMIT)
-        return np.array(X, dtype=np.int64)  # a writable copy for torch
+        return X.astype(np.int32)
 
     # -- predict ---------------------------------------------------------------
 

@@ -3,15 +3,16 @@
 from numbers import Real
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._base import BaseLSTM
-from ._validation import StrOptions
+from ._validation import StrOptions, _fit_context
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -82,6 +83,15 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         sentiment, nothing at word level, and 8 points lost at character level
         on 1,600 sentences, whose small validation part makes the loss noisy
         and the rate fall too soon; hence not the default.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (the optimizer becomes AdamW): each step
+        shrinks every weight by ``learning_rate * weight_decay`` times itself.
+        0 keeps Adam. Its measured effect is in the user guide ("Getting a
+        good model").
+    gradient_clip : float or None, default=None
+        Largest norm of the gradient (all weights together) of a step:
+        larger gradients are scaled down to it, which keeps a rare huge
+        gradient from throwing the LSTM off. None clips nothing.
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when the validation loss has not improved for
@@ -96,7 +106,20 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=3
-        Epochs without improvement of the validation loss before stopping.
+        Epochs without improvement of the validation loss before stopping;
+        also the window of the ``ConvergenceWarning`` (see Notes).
+    warm_start : bool, default=False
+        When fitted already, make ``fit`` continue training the fitted model
+        (its weights and Adam's moments) instead of starting anew, as
+        :class:`~sklearn.neural_network.MLPClassifier`'s ``warm_start``
+        does; ``history_`` is extended and ``n_iter_`` counts every epoch.
+        y may hold no class that ``classes_`` lacks, X must have the same
+        width (and values per step), and the parameters that shape the model
+        (``units``, ``num_layers``, ...) must stay; ``learning_rate``,
+        ``max_epochs`` and the regularisation may change. New token ids grow
+        the embedding; ids from a CharTokenizer that renumbered the
+        vocabulary are refused (give it ``warm_start=True`` too: user guide,
+        "Continuing training").
     input_type : {'auto', 'tokens', 'sequences'}, default='auto'
         How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
         float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
@@ -110,6 +133,15 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss, multiplied into ``sample_weight``.
         ``'balanced'`` weighs classes inversely to their frequency in y.
+        Multilabel y takes none.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
+        callback)`` pairs, run with sklstm's own (the validation score,
+        early stopping, progress): ``Checkpoint``, ``LRScheduler``, your own.
+        At each epoch's end they run after the validation score and before
+        the epoch's line is printed and early stopping decides. The instances
+        are used as given (skorch initializes them at each fit); ``clone``
+        copies them. After fit, ``net_.callbacks_`` holds them by name.
     device : str or torch.device, default='cpu'
         torch device to train on, e.g. ``'cuda'``; checked when ``fit``
         starts, with an error that lists the devices available. Predictions
@@ -129,13 +161,18 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         they were. None draws the seed from NumPy's global generator, as
         scikit-learn's estimators do.
     verbose : int, default=0
-        1 prints a line per epoch (losses, validation score, time); 0 prints
-        nothing.
+        0 prints nothing; 1 prints a line per epoch on stdout (losses,
+        validation score, time; the epoch on which early stopping ends
+        included); 2 also draws a progress bar over the batches of each epoch
+        (tqdm, on stderr). Terminal codes (colours, the bar) are written only
+        where the output is a terminal, so that logs stay plain.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels, in the order of ``predict_proba``'s columns.
+        Class labels, in the order of ``predict_proba``'s columns. For
+        multilabel y (a 2-D indicator matrix), ``arange(n_labels)``, as
+        :class:`~sklearn.neural_network.MLPClassifier` has.
     net_ : skorch.NeuralNet
         The fitted skorch net, for power users (its ``module_`` is the torch
         model).
@@ -143,17 +180,20 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         One record per epoch: ``epoch``, ``train_loss``, ``dur`` (seconds) and,
         with early stopping, ``valid_loss`` and ``valid_score`` (accuracy).
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over every fit of a warm start and every call
+        of ``partial_fit``.
     do_early_stopping_ : bool
-        Whether this fit held out a validation part (see ``early_stopping``).
+        Whether the last fit held out a validation part (see
+        ``early_stopping``).
     input_type_ : {'tokens', 'sequences'}
         How X was read.
     input_shape_ : tuple
         Shape of one sample of X in fit: ``(n_steps,)`` or ``(n_steps,
         n_features)``.
     vocabulary_size_ : int
-        For token ids: one more than the largest id seen in fit. Larger ids at
-        predict time are read as out-of-vocabulary (1).
+        For token ids: one more than the largest id seen in fit (or in a
+        warm-start fit). Larger ids at predict time, and in ``partial_fit``,
+        are read as out-of-vocabulary (1).
     n_features_in_ : int
         Number of columns (steps) of X in fit.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -163,6 +203,19 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     --------
     CharTokenizer : Turns raw texts into the token ids this model reads.
     LSTMRegressor : The same model for continuous targets.
+
+    Notes
+    -----
+    Multilabel classification: y as a 2-D 0/1 indicator matrix (what
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes) trains one
+    sigmoid output per label on the binary cross-entropy, in one model;
+    ``predict`` returns the indicator matrix (a label where its probability
+    exceeds 0.5) and ``predict_proba`` one probability per label.
+
+    A :class:`~sklearn.exceptions.ConvergenceWarning` says that ``fit`` ran
+    all ``max_epochs`` while the monitored loss (the validation loss with
+    early stopping, else the training loss) still improved in the last
+    ``n_iter_no_change`` epochs, as ``MLPClassifier`` warns at ``max_iter``.
 
     Examples
     --------
@@ -184,9 +237,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
-    _multi_output_target = False
+    # 2-D y is multilabel (checked in _validate_target).
+    _multi_output_target = True
     _numeric_target = False
-    _stratify_validation = True
 
     def __init__(
         self,
@@ -202,11 +255,15 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         batch_size=32,
         learning_rate=3e-3,
         learning_rate_schedule="constant",
+        weight_decay=0.0,
+        gradient_clip=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=3,
+        warm_start=False,
         input_type="auto",
         class_weight=None,
+        callbacks=None,
         device="cpu",
         n_threads=1,
         random_state=None,
@@ -225,10 +282,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             batch_size=batch_size,
             learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule,
+            weight_decay=weight_decay,
+            gradient_clip=gradient_clip,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
             input_type=input_type,
+            callbacks=callbacks,
             device=device,
             n_threads=n_threads,
             random_state=random_state,
@@ -236,24 +297,163 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         )
         self.class_weight = class_weight
 
-    def _validate_target(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X`` and ``y``, continuing from the fitted model.
+
+        As :meth:`MLPClassifier.partial_fit
+        <sklearn.neural_network.MLPClassifier.partial_fit>`: one pass over
+        the given data, in batches of ``batch_size``, without early stopping
+        or held-out part, so that data too large for memory trains chunk by
+        chunk. The first call sets up the model (and the vocabulary size:
+        later token ids beyond it are read as out-of-vocabulary, as in
+        ``predict``); each call adds one record to ``history_``. A call that
+        fails leaves the model as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels (or a multilabel indicator matrix).
+        classes : array-like of shape (n_classes,), default=None
+            Every class that y may ever hold. Required on the first call
+            (one chunk rarely shows them all), and, if given later, equal to
+            ``classes_``. Not needed for multilabel y.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMClassifier
+        >>> X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]])
+        >>> model = LSTMClassifier(units=8, random_state=0)
+        >>> for _ in range(3):
+        ...     model = model.partial_fit(X, ["two", "two", "three", "three"],
+        ...                               classes=["three", "two"])
+        >>> model.n_iter_, [record["epoch"] for record in model.history_]
+        (3, [1, 2, 3])
+        """
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the class frequencies of all the data, "
+                "which partial_fit sees one chunk at a time. Compute them once, e.g. "
+                "dict(zip(classes, compute_class_weight('balanced', classes=classes, "
+                "y=y))) with sklearn.utils.class_weight, and pass that dict."
+            )
+        if classes is None and not hasattr(self, "classes_") and np.ndim(y) != 2:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every class "
+                "y may ever hold (a chunk rarely shows them all)."
+            )
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    @property
+    def _is_multilabel(self):
+        return getattr(self, "_multilabel", False)
+
+    @property
+    def _stratify_validation(self):
+        # Multilabel y cannot be stratified: its held-out part is drawn plainly.
+        return not self._is_multilabel
+
+    def _validate_target(self, X, y, continuing=False, classes=None):
+        name = type(self).__name__
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
+        multilabel = y.ndim == 2
+        if multilabel and type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                f"{name} reads a 2-D y as a multilabel indicator matrix (one column "
+                f"per label, 0 or 1), but y is {type_of_target(y)!r}. Pass 1-D labels, "
+                "or binarize label sets with sklearn.preprocessing.MultiLabelBinarizer."
+            )
+        if continuing:
+            self._check_target_fits(y, multilabel, classes)
+            return y
+        self._multilabel = multilabel
+        if multilabel:
+            self._label_dtype = y.dtype
+            self.classes_ = np.arange(y.shape[1])
+            if classes is not None and len(classes) != y.shape[1]:
+                raise ValueError(
+                    f"classes has {len(classes)} entries, but the multilabel y has "
+                    f"{y.shape[1]} columns (labels)."
+                )
+            return y
+        self._label_encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._label_encoder.classes_
+        if classes is not None:
+            self._check_known_labels(y)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes, but y "
+                f"{name} needs samples of at least 2 classes, but y "
                 f"holds one class only ({self.classes_.tolist()[0]!r})."
             )
         return y
 
-    def _encode_target(self, y, sample_weight):
+    def _check_target_fits(self, y, multilabel, classes):
+        """Continuing: y must fit the fitted output layer."""
+        name = type(self).__name__
+        if multilabel != self._is_multilabel:
+            fitted = "a multilabel indicator matrix" if self._is_multilabel else "1-D labels"
+            raise ValueError(
+                f"The fitted {name} was trained on {fitted}, and continues on the same "
+                "kind of y only; set warm_start=False to train a new model."
+            )
+        if multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels (columns), but the fitted {name} "
+                    f"predicts {len(self.classes_)}; set warm_start=False to train a "
+                    "new model."
+                )
+            return
+        if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+            raise ValueError(
+                f"classes={unique_labels(classes).tolist()} is not the classes_ of the fitted "
+                f"{name}, {self.classes_.tolist()}; classes cannot change after the "
+                "first call to partial_fit."
+            )
+        self._check_known_labels(y)
+
+    def _check_known_labels(self, y):
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y holds classes {unknown.tolist()} that {type(self).__name__} does "
+                f"not know: its classes_ are {self.classes_.tolist()}. Continuing "
+                "training (warm_start=True, partial_fit) keeps the output layer; "
+                "pass every class in partial_fit's first call, or set "
+                "warm_start=False to train a new model."
+            )
+
+    def _encode_target(self, y, sample_weight, continuing=False):
+        if self._is_multilabel:
+            if self.class_weight is not None:
+                raise ValueError(
+                    "class_weight weighs the classes of 1-D labels; a multilabel y "
+                    "takes none. Weigh samples with sample_weight instead."
+                )
+            # check_sample_weight has refused weights that are all 0.
+            weights = sample_weight / sample_weight.mean()
+            return y.astype(np.float32), weights, y.shape[1]
         encoded = self._label_encoder.transform(y).astype(np.int64)
         if self.class_weight is not None:
             if isinstance(self.class_weight, dict):
                 self._check_class_weight_dict()
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y
+            # Over the classes this y holds (a warm start may see some only).
+            present = np.unique(encoded)
+            per_class = np.ones(len(self.classes_))
+            per_class[present] = compute_class_weight(
+                self.class_weight, classes=self.classes_[present], y=y
             )
             sample_weight = sample_weight * per_class[encoded]
         if not sample_weight.any():
@@ -288,7 +488,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         """A stratified held-out part needs a sample of every class, on both sides."""
         n_classes = len(self.classes_)
         n_valid = int(np.ceil(self.validation_fraction * len(encoded)))
-        smallest_class = int(np.bincount(encoded).min())
+        if self._is_multilabel:  # a plain split: a sample on each side
+            if len(encoded) - n_valid < 1:
+                return "with a sample left to train on"
+            return None
+        smallest_class = int(np.bincount(encoded, minlength=n_classes).min())
         if n_valid < n_classes or len(encoded) - n_valid < n_classes or smallest_class < 2:
             return (
                 f"with every one of the {n_classes} classes on both sides, which "
@@ -297,12 +501,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return None
 
     def _criterion(self):
-        return nn.CrossEntropyLoss
+        return nn.BCEWithLogitsLoss if self._is_multilabel else nn.CrossEntropyLoss
 
     @staticmethod
     def _validation_score(net, X, y):
-        predicted = net.forward(X).argmax(dim=1).numpy()
-        return float(np.mean(predicted == np.asarray(y)))
+        """Accuracy (for multilabel y, of whole label sets, as ``score``)."""
+        outputs = net.forward(X).numpy()
+        y = np.asarray(y)
+        if y.ndim == 2:
+            return float(np.mean(((outputs > 0) == (y > 0.5)).all(axis=1)))
+        return float(np.mean(outputs.argmax(axis=1) == y))
 
     def predict_proba(self, X):
         """Probability of each class for each sequence.
@@ -315,7 +523,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``; rows sum to 1.
+            Columns follow ``classes_``; rows sum to 1. For multilabel y,
+            shape (n_samples, n_labels): the probability of each label, on
+            its own.
 
         Examples
         --------
@@ -333,6 +543,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         >>> proba.argmax(axis=1)
         array([1, 0])
         """
+        if self._is_multilabel:
+            return expit(self._raw_outputs(X))
         return softmax(self._raw_outputs(X), axis=1)
 
     def predict(self, X):
@@ -345,8 +557,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Returns
         -------
-        labels : ndarray of shape (n_samples,)
-            Labels from ``classes_``, of y's type (never argmax indices).
+        labels : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``, of y's type (never argmax indices). For
+            multilabel y, the indicator matrix (1 where a label's probability
+            exceeds 0.5), of y's dtype.
 
         Examples
         --------
@@ -360,9 +574,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         array(['two', 'three'], dtype='<U5')
         """
         scores = self._raw_outputs(X)
+        if self._is_multilabel:
+            return (scores > 0).astype(self._label_dtype)
         return self.classes_[np.argmax(scores, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
+        tags.classifier_tags.multi_label = True
         return tags

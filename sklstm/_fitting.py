@@ -33,7 +33,16 @@ class _EarlyStop(KeyboardInterrupt):
 
 
 class StopEarly(EarlyStopping):
-    """skorch's ``EarlyStopping``, whose stop the net does not take for Ctrl-C."""
+    """skorch's ``EarlyStopping``, whose stop the net does not take for Ctrl-C.
+
+    With a ``sink`` other than ``print``, it reports the stop and the restored
+    epoch (numbered after ``epoch_offset`` earlier epochs) whatever the net's
+    own verbosity.
+    """
+
+    def __init__(self, *args, epoch_offset=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.epoch_offset = epoch_offset
 
     def on_epoch_end(self, net, **kwargs):
         try:
@@ -42,15 +51,42 @@ class StopEarly(EarlyStopping):
             raise
         except KeyboardInterrupt:
             if self.misses_ == self.patience:  # skorch's own stop
+                if self.sink is not print:
+                    self.sink(
+                        f"Stopping since {self.monitor} has not improved in the last "
+                        f"{self.patience} epochs."
+                    )
                 raise _EarlyStop() from None
             raise
+
+    def on_train_end(self, net, **kwargs):
+        if (
+            self.load_best
+            and self.best_epoch_ != net.history[-1, "epoch"]
+            and self.best_model_weights_ is not None
+        ):
+            net.module_.load_state_dict(self.best_model_weights_)
+            if self.sink is not print:
+                self.sink(
+                    f"Restoring the best model, from epoch "
+                    f"{self.epoch_offset + self.best_epoch_}."
+                )
 
 
 class InterruptibleNet(NeuralNet):
     """A skorch net whose training loop lets ``KeyboardInterrupt`` through.
 
-    Stopping early (``StopEarly``) still ends training normally.
+    Stopping early (``StopEarly``) still ends training normally. skorch's
+    table of epochs (``PrintLog``) is left out: sklstm prints its own lines
+    (``_training.EpochLog``).
     """
+
+    def get_default_callbacks(self):
+        return [
+            (name, callback)
+            for name, callback in super().get_default_callbacks()
+            if name != "print_log"
+        ]
 
     def fit_loop(self, X, y=None, **fit_params):
         try:
@@ -61,12 +97,15 @@ class InterruptibleNet(NeuralNet):
             raise _TrainingInterrupted() from interrupt
 
 
-def fit_atomically(estimator, fit_step, *args, **kwargs):
+def fit_atomically(estimator, fit_step, *args, keep_fitted=False, **kwargs):
     """Run ``fit_step(copy, *args, **kwargs)`` and give ``estimator`` the result.
 
     The copy is shallow (parameters are shared, so that a ``RandomState``
     instance advances as in any scikit-learn fit) and starts without the
-    fitted attributes (names ending in ``_``) of an earlier fit. When
+    fitted attributes (names ending in ``_``) of an earlier fit, unless
+    ``keep_fitted`` (``warm_start``, ``partial_fit``): ``fit_step`` then sees
+    them, and must replace, not change, any it trains further (the net is
+    rebuilt and given copies of the weights, see ``_training.continue_from``). When
     ``fit_step`` raises, or the user interrupts it, ``estimator`` is left
     untouched: an earlier model still predicts exactly as before, and an
     unfitted estimator stays unfitted.
@@ -76,7 +115,7 @@ def fit_atomically(estimator, fit_step, *args, **kwargs):
     vars(trial).update(
         (name, value)
         for name, value in vars(estimator).items()
-        if not (name.endswith("_") and not name.startswith("__"))
+        if keep_fitted or not (name.endswith("_") and not name.startswith("__"))
     )
     try:
         fit_step(trial, *args, **kwargs)

@@ -15,6 +15,13 @@ from ._fitting import InterruptibleNet, check_device, check_finite_weights, fit_
 from ._persistence import plain_state, restore_net, split_state
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
+from ._training import (
+    check_callbacks,
+    check_same_architecture,
+    continue_from,
+    history_records,
+    progress_callbacks,
+)
 from ._validation import Interval, StrOptions, _fit_context, check_texts
 
 
@@ -66,6 +73,18 @@ class LSTMTextGenerator(BaseEstimator):
         Windows per gradient step.
     learning_rate : float, default=3e-3
         Adam's learning rate.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW), as in :class:`LSTMClassifier`.
+    gradient_clip : float or None, default=None
+        Largest gradient norm of a step, as in :class:`LSTMClassifier`.
+    warm_start : bool, default=False
+        When fitted already, make ``fit`` continue training the fitted model
+        (its weights and Adam's moments) on the new texts, keeping its
+        vocabulary: their tokens unseen before are read as out-of-vocabulary.
+        ``history_`` is extended.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
+        callback)`` pairs, run at each epoch, as in :class:`LSTMClassifier`.
     device : str or torch.device, default='cpu'
         torch device to train on, checked when ``fit`` starts; ``generate``
         and ``score`` run where the fitted weights are.
@@ -76,7 +95,8 @@ class LSTMTextGenerator(BaseEstimator):
         Seeds weight initialisation and batch order (not sampling: see
         ``generate``). With an int, two fits on CPU give identical models.
     verbose : int, default=0
-        1 prints a line per epoch.
+        1 prints a line per epoch; 2 also draws a progress bar within each
+        epoch (on a terminal), as in :class:`LSTMClassifier`.
 
     Attributes
     ----------
@@ -88,8 +108,11 @@ class LSTMTextGenerator(BaseEstimator):
     net_ : skorch.NeuralNet
         The fitted skorch net.
     history_ : list of dict
-        One record per epoch: ``epoch``, ``train_loss`` (mean negative
-        log-likelihood per token), ``dur``.
+        One record per epoch (and per ``partial_fit`` call): ``epoch``,
+        ``train_loss`` (mean negative log-likelihood per token), ``dur``.
+    n_iter_ : int
+        Number of epochs run, over every fit of a warm start and every call
+        of ``partial_fit``.
 
     See Also
     --------
@@ -126,6 +149,10 @@ class LSTMTextGenerator(BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "warm_start": ["boolean"],
+        "callbacks": [list, None],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -146,6 +173,10 @@ class LSTMTextGenerator(BaseEstimator):
         max_epochs=10,
         batch_size=32,
         learning_rate=3e-3,
+        weight_decay=0.0,
+        gradient_clip=None,
+        warm_start=False,
+        callbacks=None,
         device="cpu",
         n_threads=1,
         random_state=None,
@@ -163,6 +194,10 @@ class LSTMTextGenerator(BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -195,37 +230,82 @@ class LSTMTextGenerator(BaseEstimator):
         >>> generator.boundary_id_, len(generator.history_)
         (10, 2)
         """
-        return fit_atomically(self, type(self)._fit, X)
+        return fit_atomically(self, type(self)._fit, X, keep_fitted=self.warm_start)
 
-    def _fit(self, X):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on the texts ``X``, continuing from the fitted model.
+
+        The first call fits the vocabulary on its texts, which later calls
+        keep (their new tokens are read as out-of-vocabulary): make the first
+        chunk representative, or fit on a sample first. Each call adds one
+        record to ``history_``; a call that fails leaves the model as it was.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMTextGenerator
+            The updated generator.
+
+        Examples
+        --------
+        >>> from sklstm import LSTMTextGenerator
+        >>> generator = LSTMTextGenerator(max_length=8, units=8, random_state=0)
+        >>> generator = generator.partial_fit(["hello world"] * 4)
+        >>> generator = generator.partial_fit(["hello there"] * 4)  # 't' is new
+        >>> generator.n_iter_, "t" in generator.tokenizer_.vocabulary_
+        (2, False)
+        """
+        return fit_atomically(self, type(self)._fit, X, partial=True, keep_fitted=True)
+
+    def _fit(self, X, partial=False):
         """The fit itself, on the copy that ``fit_atomically`` hands it."""
+        previous = getattr(self, "net_", None)
+        continuing = previous is not None
         texts = check_texts(X, type(self).__name__)
         device = check_device(self.device)
-        self.tokenizer_ = CharTokenizer(
-            level=self.level,
-            # The windows set the length: a fixed width spares fit the
-            # tokenizer's choice of one (and its warning on long texts).
-            max_length=self.max_length,
-            lowercase=self.lowercase,
-            max_tokens=self.max_tokens,
-            min_frequency=self.min_frequency,
-        ).fit(texts)
-        self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
+        if not continuing:
+            self.tokenizer_ = CharTokenizer(
+                level=self.level,
+                # The windows set the length: a fixed width spares fit the
+                # tokenizer's choice of one (and its warning on long texts).
+                max_length=self.max_length,
+                lowercase=self.lowercase,
+                max_tokens=self.max_tokens,
+                min_frequency=self.min_frequency,
+            ).fit(texts)
+            self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
         inputs, targets = self._windows(texts)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = self._build_net(n_ids=self.boundary_id_ + 1, device=device)
+        n_before = self.n_iter_ if continuing else 0
+        net = self._build_net(
+            n_ids=self.boundary_id_ + 1, device=device, epoch_offset=n_before,
+            header=not (partial and continuing),
+        )
+        if continuing:
+            check_same_architecture(previous, net, type(self).__name__)
         with seeded_rngs(seed), torch_threads(self.n_threads):
-            net.fit({"X": inputs}, targets)
+            if continuing:
+                continue_from(net, previous)
+            else:
+                net.initialize()
+            net.partial_fit({"X": inputs}, targets, **({"epochs": 1} if partial else {}))
         check_finite_weights(net.module_, self.learning_rate)
         self.net_ = net
         self.history_ = [
-            {key: float(epoch[key]) if key != "epoch" else epoch[key]
-             for key in ("epoch", "train_loss", "dur")}
-            for epoch in net.history
+            *(self.history_ if continuing else []),
+            *history_records(net, ("train_loss", "dur"), n_before),
         ]
+        self.n_iter_ = len(self.history_)
         return self
 
-    def _build_net(self, n_ids, device="cpu"):
+    def _build_net(self, n_ids, device="cpu", epoch_offset=0, header=True):
         return build_net(
             net_class=_NextTokenNet,
             module_params=dict(
@@ -242,8 +322,13 @@ class LSTMTextGenerator(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            gradient_clip=self.gradient_clip,
             device=str(device),
-            verbose=self.verbose,
+            callbacks=[
+                *check_callbacks(self.callbacks, type(self).__name__),
+                *progress_callbacks(self.verbose, epoch_offset, header=header),
+            ],
         )
 
     def _token_stream(self, texts):

@@ -8,15 +8,19 @@ replace their fitted net by :func:`net_state` (the net's construction
 parameters that are plain values, and the module's weights as arrays) and
 rebuild it on load with their own net-building code (:func:`restore_net`).
 
-Adam's moments are not saved: ``fit`` always trains a new net with a new
-optimizer, so they are never read again, and they weigh twice the weights. A
-loaded ``net_`` has a fresh optimizer and an empty skorch history (the
-estimator's ``history_`` keeps the record of every epoch).
+Adam's moments, which weigh twice the weights, are saved (as arrays too) only
+by an estimator with ``warm_start=True``, the one setting in which ``fit``
+reads them again: training after loading then continues exactly as without
+saving. Any other loaded ``net_`` has a fresh optimizer (a warm start after
+``set_params(warm_start=True)`` restarts Adam's moments), and every loaded
+net an empty skorch history (the estimator's ``history_`` keeps the record of
+every epoch).
 
 Every saved state carries the versions of the libraries that made it
 (:func:`version_stamp`); loading under other versions warns.
 """
 
+import json
 import warnings
 
 import numpy as np
@@ -32,6 +36,10 @@ from .exceptions import InconsistentVersionWarning
 # nothing but sklstm's own classes as untrusted.
 NET_STATE_KEY = "_net_state"
 VERSIONS_KEY = "_sklstm_versions"
+# The tokenizer vocabulary an estimator was trained on (see
+# _training.check_same_vocabulary), saved as one JSON string: skops writes each
+# entry of a dict as a record of its own, which would double a pipeline's file.
+VOCABULARY_KEY = "_token_vocabulary"
 _PLAIN_TYPES = (bool, int, float, str, type(None))
 
 
@@ -60,14 +68,16 @@ def plain_state(state):
         The estimator's attributes, as ``BaseEstimator.__getstate__`` returns them.
     """
     state = dict(state)
+    if isinstance(state.get(VOCABULARY_KEY), dict):
+        state[VOCABULARY_KEY] = json.dumps(state[VOCABULARY_KEY])
     net = state.pop("net_", None)
     if net is not None:
-        state[NET_STATE_KEY] = net_state(net)
+        state[NET_STATE_KEY] = net_state(net, with_optimizer=bool(state.get("warm_start")))
     state[VERSIONS_KEY] = version_stamp()
     return state
 
 
-def net_state(net):
+def net_state(net, with_optimizer=False):
     """A fitted skorch net as plain values and NumPy arrays.
 
     Returns
@@ -76,7 +86,9 @@ def net_state(net):
         ``params``: the net's construction parameters whose values are plain
         Python values (learning rate, batch size, device, the ``module__`` and
         ``criterion__`` parameters, ...); ``module_state``: the module's
-        ``state_dict`` as NumPy arrays, on CPU.
+        ``state_dict`` as NumPy arrays, on CPU; with ``with_optimizer``,
+        ``optimizer_state``: the optimizer's per-weight state (Adam's step
+        count and moments), ``{str(index): {name: array}}``.
     """
     params = {
         name: value
@@ -87,7 +99,16 @@ def net_state(net):
         name: tensor.detach().cpu().numpy().copy()
         for name, tensor in net.module_.state_dict().items()
     }
-    return {"params": params, "module_state": module_state}
+    state = {"params": params, "module_state": module_state}
+    if with_optimizer:
+        state["optimizer_state"] = {
+            str(index): {
+                name: value.detach().cpu().numpy().copy() if torch.is_tensor(value) else value
+                for name, value in moments.items()
+            }
+            for index, moments in net.optimizer_.state_dict()["state"].items()
+        }
+    return state
 
 
 def split_state(state, estimator_name):
@@ -105,6 +126,8 @@ def split_state(state, estimator_name):
         What :func:`restore_net` reads; None for an unfitted estimator.
     """
     state = dict(state)
+    if isinstance(state.get(VOCABULARY_KEY), str):
+        state[VOCABULARY_KEY] = json.loads(state[VOCABULARY_KEY])
     saved_versions = state.pop(VERSIONS_KEY, None)
     if saved_versions is not None:
         current = version_stamp()
@@ -165,17 +188,32 @@ def restore_net(estimator, state, net):
     # they were.
     with preserved_rngs():
         net.initialize()
-    weights = {}
-    for name, value in state["module_state"].items():
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
-            raise ValueError(
-                f"The saved weights of {type(estimator).__name__} hold a "
-                f"{type(value).__name__} for {name!r}, not an array of numbers: the "
-                "file is damaged or was not written by sklstm."
-            )
-        weights[name] = torch.tensor(value)
+    weights = {
+        name: _saved_tensor(estimator, name, value)
+        for name, value in state["module_state"].items()
+    }
     net.module_.load_state_dict(weights)
+    saved_moments = state.get("optimizer_state")
+    if saved_moments is not None:
+        moments = {
+            int(index): {
+                name: _saved_tensor(estimator, name, value) for name, value in values.items()
+            }
+            for index, values in saved_moments.items()
+        }
+        param_groups = net.optimizer_.state_dict()["param_groups"]
+        net.optimizer_.load_state_dict({"state": moments, "param_groups": param_groups})
     return net
+
+
+def _saved_tensor(estimator, name, value):
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+        raise ValueError(
+            f"The saved weights of {type(estimator).__name__} hold a "
+            f"{type(value).__name__} for {name!r}, not an array of numbers: the "
+            "file is damaged or was not written by sklstm."
+        )
+    return torch.tensor(value)
 
 
 def device_available(device):

@@ -6,7 +6,7 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from ._base import BaseLSTM
-from ._validation import row_label
+from ._validation import _fit_context, row_label
 
 # Targets beyond this (in absolute value) are refused: predictions a few
 # standard deviations out would overflow float64 (about 1.8e308).
@@ -67,6 +67,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         (the training loss without early stopping) did not improve, as
         :class:`~sklearn.neural_network.MLPClassifier`'s
         ``learning_rate='adaptive'`` divides it by 5.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (the optimizer becomes AdamW): each step
+        shrinks every weight by ``learning_rate * weight_decay`` times itself.
+        0 keeps Adam.
+    gradient_clip : float or None, default=None
+        Largest norm of the gradient (all weights together) of a step:
+        larger gradients are scaled down to it. None clips nothing.
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data, stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs, and
@@ -79,7 +86,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
-        Epochs without improvement of the validation loss before stopping.
+        Epochs without improvement of the validation loss before stopping;
+        also the window of the ``ConvergenceWarning`` (see Notes).
+    warm_start : bool, default=False
+        When fitted already, make ``fit`` continue training the fitted model
+        (its weights and Adam's moments) instead of starting anew, as
+        :class:`~sklearn.neural_network.MLPRegressor`'s ``warm_start`` does;
+        ``history_`` is extended and ``n_iter_`` counts every epoch. The
+        target scaling of the first fit stays. y must have as many targets,
+        X the same width (and values per step), and the parameters that
+        shape the model (``units``, ``num_layers``, ...) must stay. New token
+        ids grow the embedding.
     input_type : {'auto', 'tokens', 'sequences'}, default='auto'
         How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
         float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
@@ -90,6 +107,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Token ids must be below 10 million in ``fit`` (the embedding table has
         a row for every id up to the largest); larger ones, such as timestamps,
         are refused with a pointer to ``input_type='sequences'``.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
+        callback)`` pairs, run with sklstm's own, as in
+        :class:`LSTMClassifier`.
     device : str or torch.device, default='cpu'
         torch device to train on, e.g. ``'cuda'``; checked when ``fit``
         starts, with an error that lists the devices available. Predictions
@@ -109,8 +130,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         they were. None draws the seed from NumPy's global generator, as
         scikit-learn's estimators do.
     verbose : int, default=0
-        1 prints a line per epoch (losses, validation score, time); 0 prints
-        nothing.
+        0 prints nothing; 1 prints a line per epoch on stdout (losses,
+        validation score, time; the epoch on which early stopping ends
+        included); 2 also draws a progress bar within each epoch (tqdm, on
+        stderr). Terminal codes are written only to a terminal.
 
     Attributes
     ----------
@@ -122,9 +145,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         with early stopping, ``valid_loss`` and ``valid_score`` (R²). Losses
         are on the standardised targets.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over every fit of a warm start and every call
+        of ``partial_fit``.
     do_early_stopping_ : bool
-        Whether this fit held out a validation part (see ``early_stopping``).
+        Whether the last fit held out a validation part (see
+        ``early_stopping``).
     n_outputs_ : int
         Number of targets.
     input_type_ : {'tokens', 'sequences'}
@@ -142,6 +167,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     See Also
     --------
     LSTMClassifier : The same model for class labels.
+
+    Notes
+    -----
+    A :class:`~sklearn.exceptions.ConvergenceWarning` says that ``fit`` ran
+    all ``max_epochs`` while the monitored loss (the validation loss with
+    early stopping, else the training loss) still improved in the last
+    ``n_iter_no_change`` epochs, as ``MLPRegressor`` warns at ``max_iter``.
 
     Examples
     --------
@@ -175,10 +207,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         batch_size=64,
         learning_rate=1e-3,
         learning_rate_schedule="constant",
+        weight_decay=0.0,
+        gradient_clip=None,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
+        warm_start=False,
         input_type="auto",
+        callbacks=None,
         device="cpu",
         n_threads=1,
         random_state=None,
@@ -197,17 +233,60 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             batch_size=batch_size,
             learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule,
+            weight_decay=weight_decay,
+            gradient_clip=gradient_clip,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
             input_type=input_type,
+            callbacks=callbacks,
             device=device,
             n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
         )
 
-    def _validate_target(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch on ``X`` and ``y``, continuing from the fitted model.
+
+        As :meth:`MLPRegressor.partial_fit
+        <sklearn.neural_network.MLPRegressor.partial_fit>`: one pass over the
+        given data, without early stopping or held-out part. The first call
+        sets up the model and fixes the target scaling (the mean and standard
+        deviation of its y), and the vocabulary size: later token ids beyond
+        it are read as out-of-vocabulary. Each call adds one record to
+        ``history_``; a call that fails leaves the model as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMRegressor
+        >>> X = np.linspace(0, 1, 24).reshape(8, 3)
+        >>> model = LSTMRegressor(units=8, random_state=0)
+        >>> for chunk in np.split(np.arange(8), 2):
+        ...     model = model.partial_fit(X[chunk], X[chunk, -1] + 0.1)
+        >>> model.n_iter_, model.predict(X[:2]).shape
+        (2, (2,))
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def _validate_target(self, X, y, continuing=False, classes=None):
         y = np.asarray(y, dtype=np.float64)
         too_large = np.abs(y) > MAX_TARGET_MAGNITUDE
         if too_large.any():
@@ -219,12 +298,26 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 "predictions are mapped back to their scale. Rescale y (divide it "
                 "by a constant, or take its log)."
             )
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if continuing:
+            if n_outputs != self.n_outputs_:
+                raise ValueError(
+                    f"y has {n_outputs} target(s), but the fitted {type(self).__name__} "
+                    f"predicts {self.n_outputs_}. Continuing training (warm_start=True, "
+                    "partial_fit) keeps the output layer; set warm_start=False to "
+                    "train a new model."
+                )
+            return y
         self._y_is_1d = y.ndim == 1
-        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        self.n_outputs_ = n_outputs
         return y
 
-    def _encode_target(self, y, sample_weight):
+    def _encode_target(self, y, sample_weight, continuing=False):
         targets = y.reshape(len(y), -1)
+        weights = sample_weight / sample_weight.mean()
+        if continuing:  # the scaling of the first fit stays
+            standardized = (targets - self._y_mean) / self._y_scale
+            return standardized.astype(np.float32), weights, self.n_outputs_
         # Standardised through a max-abs scaling first, so that the mean and
         # standard deviation of targets near float64's range do not overflow.
         magnitude = np.abs(targets).max(axis=0)

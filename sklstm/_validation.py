@@ -203,8 +203,9 @@ def check_token_ids(ids, index=None, id_limit=None):
     (checked in fit, before the embedding table, one row per id up to the
     largest, is allocated).
     """
-    negative = ids < 0
-    if negative.any():
+    # min() and max() first: no boolean array of X's size unless an id is bad.
+    if ids.size and ids.min() < 0:
+        negative = ids < 0
         bad = np.flatnonzero(negative.any(axis=1))[0]
         raise ValueError(
             f"Token ids must be >= 0 (0 is padding, 1 out-of-vocabulary), but "
@@ -214,8 +215,8 @@ def check_token_ids(ids, index=None, id_limit=None):
         )
     if id_limit is None:
         return
-    too_large = ids >= id_limit
-    if too_large.any():
+    if ids.size and ids.max() >= id_limit:
+        too_large = ids >= id_limit
         bad = np.flatnonzero(too_large.any(axis=1))[0]
         value = ids[bad][too_large[bad]][0]
         raise ValueError(

@@ -64,7 +64,7 @@ def test_reserved_ids_are_never_tokens():
 def test_output_dtype_and_shape():
     tokenizer = CharTokenizer().fit(TEXTS)
     ids = tokenizer.transform(TEXTS + ["x"])
-    assert ids.dtype == np.int64
+    assert ids.dtype == np.int32  # half of int64's memory; torch's embedding reads it
     assert ids.shape == (4, tokenizer.max_length_)
     assert tokenizer.max_length_ == len("that cat sat")
 
@@ -351,6 +351,7 @@ PARAMS = dict(
     padding="pre",
     truncating="pre",
     embeddings=None,
+    warm_start=True,
 )
 
 
@@ -376,6 +377,7 @@ def test_get_params_set_params_round_trip():
         "padding": "post",
         "truncating": "post",
         "embeddings": None,
+        "warm_start": False,
     }
     assert tokenizer.set_params(**PARAMS) is tokenizer
     assert tokenizer.get_params() == PARAMS

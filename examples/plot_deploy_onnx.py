@@ -104,13 +104,14 @@ print(child.stdout)
 # %%
 # onnxruntime alone
 # -----------------
-# The graph takes int64 token ids (``X``) and returns the probabilities
+# The graph takes int64 token ids (``X``; the tokenizer returns int32, so
+# cast them) and returns the probabilities
 # (``probabilities``), so any onnxruntime client, in any language, gets the
 # same numbers; only the tokenizer (its JSON file) is sklstm's.
 import onnxruntime
 
 session = onnxruntime.InferenceSession(folder / "sentiment.onnx")
 ids = served.tokenizer_.transform(new_texts)
-print(session.run(None, {"X": ids})[0].round(4))
+print(session.run(None, {"X": ids.astype("int64")})[0].round(4))
 print(model.predict_proba(new_texts).round(4))
 workspace.cleanup()

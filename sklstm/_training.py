@@ -269,7 +269,8 @@ class EpochProgressBar(Callback):
         if bar is not None:
             bar.update(1)
             if training:
-                bar.set_postfix(loss=f"{float(net.history[-1, 'batches', -1, 'train_loss']):.4f}", refresh=False)
+                loss = float(net.history[-1, "batches", -1, "train_loss"])
+                bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
     def on_epoch_end(self, net, **kwargs):
         bar = getattr(self, "bar_", None)

@@ -110,7 +110,7 @@ def test_pipeline_agrees_on_texts_of_every_length(padding, toy_sentiment_sentenc
     # The same model takes token ids, and onnxruntime alone gives the same numbers.
     ids = model[0].transform(unseen)
     np.testing.assert_allclose(served.predict_proba(ids), model.predict_proba(unseen), atol=ATOL)
-    (proba,) = served.session_.run(None, {"X": ids})
+    (proba,) = served.session_.run(None, {"X": ids.astype(np.int64)})  # the graph reads int64
     np.testing.assert_allclose(proba, model.predict_proba(unseen), rtol=0, atol=ATOL)
 
 

@@ -22,7 +22,6 @@ from skorch.utils import to_tensor
 from ._batching import LengthGroupedLoader
 from ._fitting import (
     FiniteLossCheck,
-    InterruptibleNet,
     StopEarly,
     check_device,
     check_finite_weights,
@@ -30,6 +29,7 @@ from ._fitting import (
 )
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
+from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
 from ._runtime import seeded_rngs, torch_threads
 from ._embeddings import load_vectors
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
@@ -78,7 +78,7 @@ def _as_python_number(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-class _SampleWeightedNet(InterruptibleNet):
+class _SampleWeightedNet(MixedPrecisionNet):
     """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -103,13 +103,15 @@ def build_net(
     net_class=None,
     train_split=None,
     callbacks=(),
+    precision="float32",
 ):
     """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
     The only place that knows skorch's ``module__`` / ``criterion__`` /
     ``iterator_train__`` routing, so that users only ever see flat,
     self-explaining parameters. Training batches are grouped by length (see
-    ``_batching``); the optimizer is Adam.
+    ``_batching``); the optimizer is Adam; ``precision`` is what the device
+    computes in (see ``_precision.effective_precision``).
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
@@ -124,10 +126,13 @@ def build_net(
         batch_size=batch_size,
         iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
+        iterator_valid=LengthGroupedLoader,
+        iterator_valid__shuffle=False,
         train_split=train_split,
         callbacks=[FiniteLossCheck(), *callbacks],
         device=device,
         verbose=verbose,
+        precision=precision,
         **routed,
     )
 
@@ -174,6 +179,7 @@ class BaseLSTM(BaseEstimator):
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -199,6 +205,7 @@ class BaseLSTM(BaseEstimator):
         input_type="auto",
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -220,6 +227,7 @@ class BaseLSTM(BaseEstimator):
         self.input_type = input_type
         self.device = device
         self.n_threads = n_threads
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
@@ -301,8 +309,9 @@ class BaseLSTM(BaseEstimator):
         targets, weights, n_outputs = self._encode_target(y, sample_weight)
         self.do_early_stopping_ = self._resolve_early_stopping(targets)
         device = check_device(self.device)
+        precision = effective_precision(self.precision, device, type(self).__name__)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = self._build_net(n_outputs, seed, device)
+        net = self._build_net(n_outputs, seed, device, precision)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
         with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit(inputs, targets)
@@ -388,7 +397,7 @@ class BaseLSTM(BaseEstimator):
             )
         return True
 
-    def _build_net(self, n_outputs, seed, device="cpu"):
+    def _build_net(self, n_outputs, seed, device="cpu", precision="float32"):
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
             if self.embeddings is not None:
@@ -446,6 +455,7 @@ class BaseLSTM(BaseEstimator):
             verbose=self.verbose,
             train_split=train_split,
             callbacks=callbacks,
+            precision=precision,
         )
 
     def _validate_input(self, X, y=None, reset=False):
@@ -600,11 +610,16 @@ class BaseLSTM(BaseEstimator):
         # Where the weights are, not the device parameter: a model trained on a
         # GPU and loaded on a machine without one predicts on its CPU.
         device = next(module.parameters()).device
+        precision = effective_precision(self.precision, device, type(self).__name__)
         batches = []
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with (
+            torch.inference_mode(),
+            torch_threads(self.n_threads),
+            mixed_precision(precision, device),
+        ):
             for start in range(0, len(X), batch_size):
                 batch = torch.as_tensor(X[start : start + batch_size], device=device)
-                batches.append(module(batch).cpu())
+                batches.append(module(batch).float().cpu())
         outputs = torch.cat(batches).numpy().astype(np.float64)
         if order is None:
             return outputs

@@ -11,14 +11,15 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from ._base import build_net
-from ._fitting import InterruptibleNet, check_device, check_finite_weights, fit_atomically
+from ._fitting import check_device, check_finite_weights, fit_atomically
 from ._persistence import plain_state, restore_net, split_state
+from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
 from ._validation import Interval, StrOptions, _fit_context, check_texts
 
 
-class _NextTokenNet(InterruptibleNet):
+class _NextTokenNet(MixedPrecisionNet):
     """A skorch net whose loss is the mean cross-entropy of every real next token."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -72,6 +73,12 @@ class LSTMTextGenerator(BaseEstimator):
     n_threads : int or None, default=1
         torch threads during ``fit``, ``generate`` and ``score``, as in
         :class:`LSTMClassifier`.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        Arithmetic of the forward pass in ``fit``, ``generate`` and
+        ``score``, as in :class:`LSTMClassifier`: ``'bfloat16'`` is mixed
+        precision (float32 weights, optimizer state, loss and scores), on
+        CPUs with native bfloat16 and on CUDA; elsewhere it warns and
+        computes in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch order (not sampling: see
         ``generate``). With an int, two fits on CPU give identical models.
@@ -128,6 +135,7 @@ class LSTMTextGenerator(BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -148,6 +156,7 @@ class LSTMTextGenerator(BaseEstimator):
         learning_rate=3e-3,
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -165,6 +174,7 @@ class LSTMTextGenerator(BaseEstimator):
         self.learning_rate = learning_rate
         self.device = device
         self.n_threads = n_threads
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
@@ -201,6 +211,7 @@ class LSTMTextGenerator(BaseEstimator):
         """The fit itself, on the copy that ``fit_atomically`` hands it."""
         texts = check_texts(X, type(self).__name__)
         device = check_device(self.device)
+        precision = effective_precision(self.precision, device, type(self).__name__)
         self.tokenizer_ = CharTokenizer(
             level=self.level,
             lowercase=self.lowercase,
@@ -210,7 +221,7 @@ class LSTMTextGenerator(BaseEstimator):
         self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
         inputs, targets = self._windows(texts)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        net = self._build_net(n_ids=self.boundary_id_ + 1, device=device)
+        net = self._build_net(n_ids=self.boundary_id_ + 1, device=device, precision=precision)
         with seeded_rngs(seed), torch_threads(self.n_threads):
             net.fit({"X": inputs}, targets)
         check_finite_weights(net.module_, self.learning_rate)
@@ -222,7 +233,7 @@ class LSTMTextGenerator(BaseEstimator):
         ]
         return self
 
-    def _build_net(self, n_ids, device="cpu"):
+    def _build_net(self, n_ids, device="cpu", precision="float32"):
         return build_net(
             net_class=_NextTokenNet,
             module_params=dict(
@@ -241,6 +252,7 @@ class LSTMTextGenerator(BaseEstimator):
             learning_rate=self.learning_rate,
             device=str(device),
             verbose=self.verbose,
+            precision=precision,
         )
 
     def _token_stream(self, texts):
@@ -294,11 +306,16 @@ class LSTMTextGenerator(BaseEstimator):
         inputs, targets = self._windows(texts)
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
+        precision = effective_precision(self.precision, device, type(self).__name__)
         total, count = 0.0, 0
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with (
+            torch.inference_mode(),
+            torch_threads(self.n_threads),
+            mixed_precision(precision, device),
+        ):
             for start in range(0, len(inputs), self.batch_size):
                 batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
-                log_probs = torch.log_softmax(module(batch), dim=2).cpu()
+                log_probs = torch.log_softmax(module(batch).float(), dim=2).cpu()
                 batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
                 batch_targets = batch_targets[:, : log_probs.shape[1]]
                 picked = log_probs.gather(2, batch_targets.unsqueeze(2)).squeeze(2)
@@ -392,8 +409,13 @@ class LSTMTextGenerator(BaseEstimator):
         context = [self.boundary_id_, *self.tokenizer_._lookup_ids(tokens).tolist()]
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
+        precision = effective_precision(self.precision, device, type(self).__name__)
         written = []
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with (
+            torch.inference_mode(),
+            torch_threads(self.n_threads),
+            mixed_precision(precision, device),
+        ):
             for _ in range(n_tokens):
                 window = torch.as_tensor([context[-self.max_length :]], device=device)
                 logits = module(window)[0, -1].double().cpu()

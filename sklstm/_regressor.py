@@ -102,6 +102,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         lose many-fold when another process competes for the cores (see the
         benchmarks page); it also keeps parallel searches (``n_jobs>1``, dask)
         from oversubscribing.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        Arithmetic of the forward pass in ``fit`` and ``predict``.
+        ``'bfloat16'`` runs the LSTM and the output layer under
+        ``torch.autocast`` (mixed precision): the weights, their gradients and
+        Adam's state stay float32, saved models are float32, and losses and
+        predictions are float32 computed from bfloat16 activations (about 3
+        significant digits). It pays on CPUs with native bfloat16
+        (``avx512_bf16``, ``amx_bf16``, ARM ``bf16``): see the user guide,
+        "Precision", for the speed and accuracy measured. Elsewhere it warns
+        and computes in float32. On CUDA it selects CUDA's autocast (untested:
+        the machines that test sklstm have no GPU).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split. With an int, two fits on CPU give identical predictions, and
@@ -181,6 +192,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         input_type="auto",
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -203,6 +215,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             input_type=input_type,
             device=device,
             n_threads=n_threads,
+            precision=precision,
             random_state=random_state,
             verbose=verbose,
         )

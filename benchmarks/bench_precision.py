@@ -7,7 +7,8 @@ see the user guide, "Precision") against ``precision='float32'``. Figures
 * ``fit_seconds_per_epoch_bf16_vs_fp32``: character level on the tweets'
   training split (``CharTokenizer(max_length=140)``), the classifier's
   defaults but ``max_epochs=--epochs`` (2) and no early stopping, so that
-  every epoch trains on the same data; the two precisions fit in turn,
+  every epoch trains on the same data (``--batch-size`` to change its 32);
+  the two precisions fit in turn,
   ``--repeats`` rounds (2), the fastest round of each kept (below 1:
   bfloat16 is faster);
 * ``predict_throughput_bf16_vs_fp32``: texts per second of ``predict_proba``
@@ -20,15 +21,19 @@ see the user guide, "Precision") against ``precision='float32'``. Figures
 
 Both predictions use the weights of one float32 fit (one epoch): only the
 arithmetic differs (``set_params(precision=...)`` after fit), and the largest
-difference of their probabilities is reported too.
+difference of their probabilities is reported too. The fit and throughput
+ratios are also given in CPU time (``cpu_`` prefix, ``time.process_time``):
+with one thread it counts the work done, the steadier figure on a machine
+shared with other work.
 
 Accuracy (``--part quality``, or ``all``): the default pipelines of
 ``bench_quality.py`` (``CharTokenizer(level, max_length) +
 LSTMClassifier(random_state=seed)``), on the same splits (tweets and the demo
 sentences, 80/20 stratified, random_state=0), at word and character level,
-for ``random_state`` 0, 1 and 2, in each precision; the ratios are the mean
-test accuracies (bfloat16 divided by float32), and ``absolute`` has each
-accuracy, the difference of the means in points and the epochs run.
+for ``random_state`` 0, 1 and 2 (``--seeds``), in each precision; the ratios
+are the mean test accuracies (bfloat16 divided by float32), and ``absolute``
+has each accuracy, the difference of the means in points and the epochs run.
+``--data demo`` (or ``tweets``) scores one data set only.
 """
 
 import statistics
@@ -45,29 +50,31 @@ from sklstm.datasets import load_sentences
 
 MAX_LENGTH = {"char": 140, "word": 40}
 PRECISIONS = ("float32", "bfloat16")
-SEEDS = (0, 1, 2)
 N_PREDICT = 1000
 WARM_UP_CALLS = 20
 
 
-def measure_fit(texts_train, y_train, epochs, repeats, threads):
+def measure_fit(texts_train, y_train, epochs, repeats, threads, batch_size):
     """Seconds per epoch of each precision (best round) at character level."""
     tokenizer = CharTokenizer(max_length=MAX_LENGTH["char"]).fit(texts_train)
     ids = tokenizer.transform(texts_train)
     settings = dict(max_epochs=epochs, early_stopping=False, n_threads=threads, random_state=0)
+    if batch_size is not None:
+        settings["batch_size"] = batch_size
     # Warm-up: oneDNN builds its kernels (for each width) on first use.
     for precision in PRECISIONS:
         LSTMClassifier(**{**settings, "max_epochs": 1}, precision=precision).fit(
             ids[:512], y_train[:512]
         )
-    rounds = {precision: [] for precision in PRECISIONS}
+    rounds = {(clock, precision): [] for clock in ("wall", "cpu") for precision in PRECISIONS}
     for _ in range(repeats):
         for precision in PRECISIONS:
             model = LSTMClassifier(**settings, precision=precision)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             model.fit(ids, y_train)
-            rounds[precision].append((time.perf_counter() - start) / epochs)
-    return {precision: min(seconds) for precision, seconds in rounds.items()}, rounds
+            rounds["wall", precision].append((time.perf_counter() - start) / epochs)
+            rounds["cpu", precision].append((time.process_time() - cpu_start) / epochs)
+    return {key: min(seconds) for key, seconds in rounds.items()}, rounds
 
 
 def measure_predict(texts_train, texts_test, y_train, calls, repeats, threads):
@@ -84,19 +91,28 @@ def measure_predict(texts_train, texts_test, y_train, calls, repeats, threads):
         model.set_params(precision=precision)
         probabilities[precision] = model.predict_proba(ids)
 
-    best = {(kind, precision): np.inf for kind in ("ids", "pipeline") for precision in PRECISIONS}
+    best = {
+        (clock, kind, precision): np.inf
+        for clock in ("wall", "cpu")
+        for kind in ("ids", "pipeline")
+        for precision in PRECISIONS
+    }
     for _ in range(repeats):
         for precision in PRECISIONS:
             model.set_params(precision=precision)
-            start = time.perf_counter()
-            model.predict_proba(ids)
-            best["ids", precision] = min(best["ids", precision], time.perf_counter() - start)
-            start = time.perf_counter()
-            pipeline.predict_proba(texts)
-            best["pipeline", precision] = min(
-                best["pipeline", precision], time.perf_counter() - start
-            )
-    throughput = {f"{kind}_{precision}": len(texts) / seconds for (kind, precision), seconds in best.items()}
+            for kind, predict, X in (
+                ("ids", model.predict_proba, ids),
+                ("pipeline", pipeline.predict_proba, texts),
+            ):
+                start, cpu_start = time.perf_counter(), time.process_time()
+                predict(X)
+                wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+                best["wall", kind, precision] = min(best["wall", kind, precision], wall)
+                best["cpu", kind, precision] = min(best["cpu", kind, precision], cpu)
+    throughput = {
+        ("" if clock == "wall" else "cpu_") + f"{kind}_{precision}": len(texts) / seconds
+        for (clock, kind, precision), seconds in best.items()
+    }
 
     latencies = {precision: [] for precision in PRECISIONS}
     for call in range(WARM_UP_CALLS + calls):
@@ -139,6 +155,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=None, help="fit epochs timed (default 2; 1 with --quick)")
     parser.add_argument("--repeats", type=int, default=2, help="rounds of each timing, fastest kept (default 2)")
     parser.add_argument("--calls", type=int, default=200, help="timed one-text calls (default 200)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="batch_size of the timed fits (default: the classifier's, 32)")
+    parser.add_argument("--data", choices=["tweets", "demo", "all"], default="all",
+                        help="data sets of the accuracy part (default: all)")
+    parser.add_argument("--seeds", default="0,1,2",
+                        help="random_state values of the accuracy part (default 0,1,2)")
     args = parser.parse_args()
     apply_threads(args.threads)
     if not cpu_supports_bfloat16():
@@ -154,29 +176,42 @@ def main():
 
     ratios, absolute, settings = {}, {}, {"threads": args.threads, "quick": args.quick}
     if args.part in ("speed", "all"):
-        seconds, rounds = measure_fit(texts_train, y_train, epochs, args.repeats, args.threads)
+        seconds, rounds = measure_fit(
+            texts_train, y_train, epochs, args.repeats, args.threads, args.batch_size
+        )
         throughput, median_ms, max_difference, agreement = measure_predict(
             texts_train, texts_test, y_train, calls, args.repeats + 1, args.threads
         )
         ratios.update(
-            fit_seconds_per_epoch_bf16_vs_fp32=seconds["bfloat16"] / seconds["float32"],
+            fit_seconds_per_epoch_bf16_vs_fp32=(
+                seconds["wall", "bfloat16"] / seconds["wall", "float32"]
+            ),
+            cpu_fit_seconds_per_epoch_bf16_vs_fp32=(
+                seconds["cpu", "bfloat16"] / seconds["cpu", "float32"]
+            ),
             predict_throughput_bf16_vs_fp32=throughput["ids_bfloat16"] / throughput["ids_float32"],
+            cpu_predict_throughput_bf16_vs_fp32=(
+                throughput["cpu_ids_bfloat16"] / throughput["cpu_ids_float32"]
+            ),
             pipeline_throughput_bf16_vs_fp32=(
                 throughput["pipeline_bfloat16"] / throughput["pipeline_float32"]
             ),
             single_text_latency_bf16_vs_fp32=median_ms["bfloat16"] / median_ms["float32"],
         )
         absolute.update(
-            fit_seconds_per_epoch={name: rounded(value) for name, value in seconds.items()},
+            fit_seconds_per_epoch={
+                f"{clock}_{precision}": rounded(value) for (clock, precision), value in seconds.items()
+            },
             fit_seconds_per_epoch_each_round={
-                name: [rounded(value) for value in values] for name, values in rounds.items()
+                f"{clock}_{precision}": [rounded(value) for value in values]
+                for (clock, precision), values in rounds.items()
             },
             texts_per_second={name: rounded(value) for name, value in throughput.items()},
             single_text_median_ms={name: rounded(value) for name, value in median_ms.items()},
             predict_proba_max_abs_difference=rounded(max_difference),
             predicted_label_agreement=round(agreement, 4),
         )
-        settings.update(fit_epochs=epochs, repeats=args.repeats, calls=calls, n_predict=N_PREDICT,
+        settings.update(fit_epochs=epochs, fit_batch_size=args.batch_size or 32, repeats=args.repeats, calls=calls, n_predict=N_PREDICT,
                         n_train=len(texts_train))
     if args.part in ("quality", "all"):
         sentences = load_sentences()
@@ -187,23 +222,27 @@ def main():
             stratify=sentences.target,
             random_state=RANDOM_STATE,
         )
-        seeds = SEEDS[:1] if args.quick else SEEDS
-        accuracy, epochs_run = measure_quality({"tweets": tweets, "demo": demo}, seeds, args.threads)
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        seeds = seeds[:1] if args.quick else seeds
+        splits = {"tweets": tweets, "demo": demo}
+        if args.data != "all":
+            splits = {args.data: splits[args.data]}
+        accuracy, epochs_run = measure_quality(splits, seeds, args.threads)
         points = {}
-        for data_name in ("tweets", "demo"):
+        for data_name in splits:
             for level in ("word", "char"):
                 name = f"{data_name}_{level}"
                 mean = {p: float(np.mean(accuracy[f"{name}_{p}"])) for p in PRECISIONS}
                 ratios[f"{name}_accuracy_bf16_vs_fp32"] = mean["bfloat16"] / mean["float32"]
                 points[name] = round(100 * (mean["bfloat16"] - mean["float32"]), 2)
         absolute.update(accuracy=accuracy, points_bf16_minus_fp32=points, epochs=epochs_run)
-        settings.update(seeds=list(seeds), lstm="LSTMClassifier() defaults")
+        settings.update(seeds=list(seeds), data=list(splits), lstm="LSTMClassifier() defaults")
     emit(
         "precision",
         quick=args.quick,
         ratios=ratios,
         lower_is_better=[
-            name for name in ratios if name.startswith(("fit_seconds", "single_text"))
+            name for name in ratios if name.startswith(("fit_seconds", "cpu_fit", "single_text"))
         ],
         absolute=absolute,
         settings=settings,

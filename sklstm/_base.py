@@ -615,7 +615,7 @@ class BaseLSTM(BaseEstimator):
         with (
             torch.inference_mode(),
             torch_threads(self.n_threads),
-            mixed_precision(precision, device),
+            mixed_precision(precision, device, n_rows=len(X)),
         ):
             for start in range(0, len(X), batch_size):
                 batch = torch.as_tensor(X[start : start + batch_size], device=device)

@@ -74,11 +74,12 @@ class LSTMTextGenerator(BaseEstimator):
         torch threads during ``fit``, ``generate`` and ``score``, as in
         :class:`LSTMClassifier`.
     precision : {'float32', 'bfloat16'}, default='float32'
-        Arithmetic of the forward pass in ``fit``, ``generate`` and
-        ``score``, as in :class:`LSTMClassifier`: ``'bfloat16'`` is mixed
-        precision (float32 weights, optimizer state, loss and scores), on
-        CPUs with native bfloat16 and on CUDA; elsewhere it warns and
-        computes in float32.
+        Arithmetic of the forward pass in ``fit`` and ``score``, as in
+        :class:`LSTMClassifier`: ``'bfloat16'`` is mixed precision (float32
+        weights, optimizer state, loss and scores), on CPUs with native
+        bfloat16 and on CUDA; elsewhere it warns and computes in float32.
+        ``generate`` computes in float32 either way: it reads one window at a
+        time, where bfloat16 gains nothing.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch order (not sampling: see
         ``generate``). With an int, two fits on CPU give identical models.
@@ -409,13 +410,10 @@ class LSTMTextGenerator(BaseEstimator):
         context = [self.boundary_id_, *self.tokenizer_._lookup_ids(tokens).tolist()]
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
-        precision = effective_precision(self.precision, device, type(self).__name__)
         written = []
-        with (
-            torch.inference_mode(),
-            torch_threads(self.n_threads),
-            mixed_precision(precision, device),
-        ):
+        # In float32 whatever the precision: one row at a time, where bfloat16
+        # gains nothing (see _precision.MIN_MIXED_PRECISION_ROWS).
+        with torch.inference_mode(), torch_threads(self.n_threads):
             for _ in range(n_tokens):
                 window = torch.as_tensor([context[-self.max_length :]], device=device)
                 logits = module(window)[0, -1].double().cpu()

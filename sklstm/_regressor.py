@@ -111,8 +111,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         significant digits). It pays on CPUs with native bfloat16
         (``avx512_bf16``, ``amx_bf16``, ARM ``bf16``): see the user guide,
         "Precision", for the speed and accuracy measured. Elsewhere it warns
-        and computes in float32. On CUDA it selects CUDA's autocast (untested:
-        the machines that test sklstm have no GPU).
+        and computes in float32. A prediction of a single row computes in
+        float32, where bfloat16 gains nothing. On CUDA it selects CUDA's
+        autocast (untested: the machines that test sklstm have no GPU). Read
+        at each call: ``set_params(precision=...)`` after ``fit`` changes
+        how a fitted model predicts.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split. With an int, two fits on CPU give identical predictions, and

@@ -153,14 +153,15 @@ def test_a_cpu_without_bf16_warns_and_fits_exactly_as_float32(plain_cpu):
         np.testing.assert_array_equal(model.predict_proba(X), expected)
 
 
-def test_a_generator_on_a_cpu_without_bf16_warns_in_fit_score_and_generate(plain_cpu):
+def test_a_generator_on_a_cpu_without_bf16_warns_in_fit_and_score(plain_cpu):
     generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=1, precision="bfloat16",
                                   random_state=0)
     with pytest.warns(UserWarning, match=r"LSTMTextGenerator\(precision='bfloat16'\) computes"):
         generator.fit(TEXTS)
     with pytest.warns(UserWarning, match=NO_BF16_MESSAGE):
         generator.score(TEXTS)
-    with pytest.warns(UserWarning, match=NO_BF16_MESSAGE):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # generate computes in float32 anyway
         generator.generate("the", n_tokens=3)
 
 
@@ -218,6 +219,43 @@ def test_predict_runs_in_bf16_and_returns_float64_close_to_float32(bf16_cpu):
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-12)
     assert not np.array_equal(mixed, exact)
     np.testing.assert_allclose(mixed, exact, atol=BF16_PROBABILITY_ATOL)
+
+
+def test_a_single_row_computes_in_float32(bf16_cpu):
+    # One text (a served prediction) gains nothing from bfloat16: see
+    # _precision.MIN_MIXED_PRECISION_ROWS.
+    X, y = token_data()
+    model = tiny().fit(X, y)
+    exact = [model.predict_proba(X[row : row + 1]) for row in range(3)]
+    dtypes = []
+    model.net_.module_.forward_layers[0].register_forward_hook(
+        lambda module, inputs, outputs: dtypes.append(outputs[0].dtype)
+    )
+    model.set_params(precision="bfloat16")
+    for row in range(3):
+        np.testing.assert_array_equal(model.predict_proba(X[row : row + 1]), exact[row])
+    assert set(dtypes) == {torch.float32}
+    model.predict_proba(X[:2])
+    assert dtypes[-1] == torch.bfloat16
+
+
+def test_generate_computes_in_float32(bf16_cpu):
+    generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=1, random_state=0).fit(TEXTS)
+    expected = generator.generate("the", n_tokens=8, temperature=0)
+    assert generator.set_params(precision="bfloat16").generate(
+        "the", n_tokens=8, temperature=0
+    ) == expected
+
+
+def test_the_output_layer_computes_in_float32_under_autocast(bf16_cpu):
+    X, y = token_data()
+    model = tiny(precision="bfloat16").fit(X, y)
+    seen = []
+    model.net_.module_.head.register_forward_hook(
+        lambda module, inputs, outputs: seen.append((inputs[0].dtype, outputs.dtype))
+    )
+    model.predict_proba(X)
+    assert set(seen) == {(torch.float32, torch.float32)}
 
 
 def test_regressor_in_bf16_predicts_close_to_float32(bf16_cpu, toy_sine_windows):

@@ -172,6 +172,63 @@ def train_handwritten(
     return model, epoch_seconds
 
 
+def length_bucketed_batches(lengths, batch_size, pool_batches=50):
+    """One epoch's batches of row indices, as sklstm's training draws them.
+
+    Shuffle, cut into pools of ``pool_batches`` batches, sort each pool by
+    length, cut it into batches, shuffle the batches (torch's generator).
+    """
+    shuffled = torch.randperm(len(lengths))
+    batches = []
+    for pool in shuffled.split(pool_batches * batch_size):
+        batches.extend(pool[torch.sort(lengths[pool], stable=True).indices].split(batch_size))
+    return [batches[index] for index in torch.randperm(len(batches)).tolist()]
+
+
+def train_bucketed(
+    token_ids,
+    targets,
+    *,
+    vocabulary_size,
+    n_classes,
+    epochs,
+    batch_size=64,
+    learning_rate=1e-3,
+    seed=RANDOM_STATE,
+):
+    """The floor of sklstm's training: the same work, with no Python around it.
+
+    Post-padded rows in length-bucketed batches (``length_bucketed_batches``),
+    each batch one tensor index and cut to its longest row, the output read
+    at each row's last real step: what sklstm computes for
+    ``LIKE_HANDWRITTEN``, written as directly as PyTorch allows. Returns the
+    trained module and each epoch's wall time in seconds.
+    """
+    torch.manual_seed(seed)
+    model = HandwrittenLSTM(vocabulary_size, n_classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    loss_function = nn.CrossEntropyLoss()
+    ids = torch.as_tensor(np.asarray(token_ids), dtype=torch.long)
+    targets = torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    lengths = (ids != 0).sum(dim=1)
+    rows = torch.arange(batch_size)
+    epoch_seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        for batch in length_bucketed_batches(lengths, batch_size):
+            batch_lengths = lengths[batch]
+            batch_ids = ids[batch, : max(1, int(batch_lengths.max()))]
+            optimizer.zero_grad()
+            outputs, _ = model.lstm(model.embedding(batch_ids))
+            last = outputs[rows[: len(batch)], (batch_lengths - 1).clamp(min=0)]
+            loss = loss_function(model.head(last), targets[batch])
+            loss.backward()
+            optimizer.step()
+        epoch_seconds.append(time.perf_counter() - start)
+    return model, epoch_seconds
+
+
 def predict_handwritten(model, token_ids, batch_size=1024):
     """Class indices predicted by a ``HandwrittenLSTM``."""
     model.eval()

@@ -23,7 +23,6 @@ from ._batching import LengthGroupedLoader
 from ._embeddings import load_vectors
 from ._fitting import (
     FiniteLossCheck,
-    InterruptibleNet,
     StopEarly,
     check_device,
     check_finite_weights,
@@ -31,6 +30,7 @@ from ._fitting import (
 )
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
+from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
 from ._training import (
@@ -83,7 +83,7 @@ SPARSE_IDS_FACTOR = 10
 DENSE_IDS_MIN = 100
 
 
-class _SampleWeightedNet(InterruptibleNet):
+class _SampleWeightedNet(MixedPrecisionNet):
     """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -109,6 +109,7 @@ def build_net(
     net_class=None,
     train_split=None,
     callbacks=(),
+    precision="float32",
 ):
     """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
@@ -118,6 +119,8 @@ def build_net(
     ``_batching``); the optimizer is Adam, or AdamW with ``weight_decay``.
     ``callbacks`` come in the order they run, progress included (see
     ``_training.progress_callbacks``): skorch's own table stays off.
+    ``precision`` is what the device computes in (see
+    ``_precision.effective_precision``).
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
@@ -137,10 +140,13 @@ def build_net(
         batch_size=batch_size,
         iterator_train=LengthGroupedLoader,
         iterator_train__shuffle=True,
+        iterator_valid=LengthGroupedLoader,
+        iterator_valid__shuffle=False,
         train_split=train_split,
         callbacks=[FiniteLossCheck(), *clipping, *callbacks],
         device=device,
         verbose=0,
+        precision=precision,
         **optimizer,
         **routed,
     )
@@ -197,6 +203,7 @@ class BaseLSTM(BaseEstimator):
         "callbacks": [list, None],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -226,6 +233,7 @@ class BaseLSTM(BaseEstimator):
         callbacks=None,
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -251,6 +259,7 @@ class BaseLSTM(BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
@@ -373,9 +382,12 @@ class BaseLSTM(BaseEstimator):
         )
         self.do_early_stopping_ = False if partial else self._resolve_early_stopping(targets)
         device = check_device(self.device)
+        precision = effective_precision(self.precision, device, type(self).__name__)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n_before = self.n_iter_ if continuing else 0
-        net = self._build_net(n_outputs, seed, device, header=not (partial and continuing))
+        net = self._build_net(
+            n_outputs, seed, device, precision, header=not (partial and continuing)
+        )
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
@@ -471,7 +483,7 @@ class BaseLSTM(BaseEstimator):
             )
         return True
 
-    def _build_net(self, n_outputs, seed, device="cpu", header=True):
+    def _build_net(self, n_outputs, seed, device="cpu", precision="float32", header=True):
         """The skorch net of this fit; ``header``: progress lines start with one."""
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
@@ -547,6 +559,7 @@ class BaseLSTM(BaseEstimator):
             device=str(device),
             train_split=train_split,
             callbacks=callbacks,
+            precision=precision,
         )
 
     def _validate_input(self, X, y=None, reset=False, keep_new_ids=False):
@@ -710,11 +723,16 @@ class BaseLSTM(BaseEstimator):
         # Where the weights are, not the device parameter: a model trained on a
         # GPU and loaded on a machine without one predicts on its CPU.
         device = next(module.parameters()).device
+        precision = effective_precision(self.precision, device, type(self).__name__)
         batches = []
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with (
+            torch.inference_mode(),
+            torch_threads(self.n_threads),
+            mixed_precision(precision, device, n_rows=len(X)),
+        ):
             for start in range(0, len(X), batch_size):
                 batch = torch.as_tensor(X[start : start + batch_size], device=device)
-                batches.append(module(batch).cpu())
+                batches.append(module(batch).float().cpu())
         outputs = torch.cat(batches).numpy().astype(np.float64)
         if order is None:
             return outputs

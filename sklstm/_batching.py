@@ -4,11 +4,30 @@ The module cuts each batch to its longest real sequence, so a batch that mixes
 a 10-token text with a 140-token one spends most of its work on padding.
 Drawing batches from length-sorted pools keeps that waste small while the
 batches and their order stay random (and seeded, through torch's generator).
+
+Each batch is gathered by one fancy index into the arrays (``BatchGather``),
+not sample by sample: PyTorch's DataLoader would otherwise call skorch's
+dataset once per sample (an indexing of each array, a dict and a tensor per
+sample) and stack the rows, which cost about a tenth of a character-level
+epoch on tweets.
 """
+
+from collections.abc import Mapping
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Sampler, Subset
+from skorch.dataset import Dataset as SkorchDataset
+from skorch.utils import multi_indexing
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    Subset,
+    default_convert,
+)
 
 # Batches per pool: large enough that a pool's sorted lengths vary little within
 # a batch, small enough that batches still mix texts from across the data set.
@@ -70,16 +89,81 @@ class LengthGroupedBatchSampler(Sampler):
             yield batches[batch].tolist()
 
 
-class LengthGroupedLoader(DataLoader):
-    """skorch's training iterator: length-grouped batches for token ids.
+class BatchGather(Dataset):
+    """A skorch dataset (or a ``Subset`` of one) read a whole batch at a time.
 
-    Falls back to a plain shuffled loader for numeric sequences.
+    ``gather[indices]`` is the batch of those samples, as skorch's dataset
+    gives one sample: ``dataset.transform`` of X and y, each array indexed
+    once by the index array and made a tensor. (skorch's own
+    ``Dataset.__getitem__`` accepts an index array too, but turns it into a
+    list and indexes y through scikit-learn's ``_safe_indexing``, which costs
+    more than the gathering itself.)
+    """
+
+    def __init__(self, dataset):
+        positions = None  # into the innermost dataset, of this one's samples
+        while isinstance(dataset, Subset):
+            indices = np.asarray(dataset.indices)
+            positions = indices if positions is None else indices[positions]
+            dataset = dataset.dataset
+        self.dataset = dataset
+        self.positions = positions
+        self.n_samples = len(dataset) if positions is None else len(positions)
+        self.direct = isinstance(dataset, SkorchDataset) and not dataset.X_is_ndframe
+
+    def __len__(self):
+        return self.n_samples
+
+    def __getitem__(self, indices):
+        indices = np.asarray(indices, dtype=np.int64)
+        if self.positions is not None:
+            indices = self.positions[indices]
+        if not self.direct:
+            return default_convert(self.dataset[indices])
+        X, y = self.dataset.transform(
+            _take(self.dataset.X, indices), _take(self.dataset.y, indices)
+        )
+        return [X, y]
+
+
+def _take(data, indices):
+    """The rows ``indices`` of an array, tensor or dict of them, as tensors.
+
+    None stays None (skorch's ``transform`` makes it a placeholder tensor).
+    """
+    if data is None:
+        return None
+    if isinstance(data, Mapping):
+        return {name: _take(values, indices) for name, values in data.items()}
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        return torch.from_numpy(data[indices])
+    if isinstance(data, torch.Tensor):
+        return data[torch.from_numpy(indices)]
+    return default_convert(multi_indexing(data, indices))
+
+
+def _unchanged(batch):
+    """The DataLoader's collate step: ``BatchGather`` already made the batch."""
+    return batch
+
+
+class LengthGroupedLoader(DataLoader):
+    """skorch's iterator: length-grouped batches for token ids, each gathered at once.
+
+    Training (``shuffle=True``) on token ids draws ``LengthGroupedBatchSampler``'s
+    batches; on numeric sequences, shuffled batches exactly as
+    ``DataLoader(shuffle=True)`` draws them. ``shuffle=False`` (validation)
+    reads the samples in order. Every batch is one ``BatchGather`` read.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=True, **kwargs):
         lengths = token_lengths(dataset) if shuffle else None
-        if lengths is None:
-            super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
-        else:
+        if lengths is not None:
             batches = LengthGroupedBatchSampler(lengths, batch_size)
-            super().__init__(dataset, batch_sampler=batches, **kwargs)
+        else:
+            order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+            batches = BatchSampler(order, batch_size, drop_last=False)
+        # batch_size=None: each index the sampler yields is a whole batch, which
+        # the DataLoader reads with one __getitem__ and only converts to tensors.
+        kwargs.setdefault("collate_fn", _unchanged)
+        super().__init__(BatchGather(dataset), sampler=batches, batch_size=None, **kwargs)

@@ -154,6 +154,20 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         lose many-fold when another process competes for the cores (see the
         benchmarks page); it also keeps parallel searches (``n_jobs>1``, dask)
         from oversubscribing.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        Arithmetic of the forward pass in ``fit`` and ``predict``.
+        ``'bfloat16'`` runs the LSTM and the output layer under
+        ``torch.autocast`` (mixed precision): the weights, their gradients and
+        Adam's state stay float32, saved models are float32, and losses and
+        predictions are float32 computed from bfloat16 activations (about 3
+        significant digits). It pays on CPUs with native bfloat16
+        (``avx512_bf16``, ``amx_bf16``, ARM ``bf16``): see the user guide,
+        "Precision", for the speed and accuracy measured. Elsewhere it warns
+        and computes in float32. A prediction of a single row computes in
+        float32, where bfloat16 gains nothing. On CUDA it selects CUDA's
+        autocast (untested: the machines that test sklstm have no GPU). Read
+        at each call: ``set_params(precision=...)`` after ``fit`` changes
+        how a fitted model predicts.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split. With an int, two fits on CPU give identical predictions, and
@@ -266,6 +280,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         callbacks=None,
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -292,6 +307,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             callbacks=callbacks,
             device=device,
             n_threads=n_threads,
+            precision=precision,
             random_state=random_state,
             verbose=verbose,
         )

@@ -11,8 +11,9 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from ._base import build_net
-from ._fitting import InterruptibleNet, check_device, check_finite_weights, fit_atomically
+from ._fitting import check_device, check_finite_weights, fit_atomically
 from ._persistence import plain_state, restore_net, split_state
+from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
 from ._runtime import seeded_rngs, torch_threads
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
 from ._training import (
@@ -25,7 +26,7 @@ from ._training import (
 from ._validation import Interval, StrOptions, _fit_context, check_texts
 
 
-class _NextTokenNet(InterruptibleNet):
+class _NextTokenNet(MixedPrecisionNet):
     """A skorch net whose loss is the mean cross-entropy of every real next token."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -91,6 +92,13 @@ class LSTMTextGenerator(BaseEstimator):
     n_threads : int or None, default=1
         torch threads during ``fit``, ``generate`` and ``score``, as in
         :class:`LSTMClassifier`.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        Arithmetic of the forward pass in ``fit`` and ``score``, as in
+        :class:`LSTMClassifier`: ``'bfloat16'`` is mixed precision (float32
+        weights, optimizer state, loss and scores), on CPUs with native
+        bfloat16 and on CUDA; elsewhere it warns and computes in float32.
+        ``generate`` computes in float32 either way: it reads one window at a
+        time, where bfloat16 gains nothing.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch order (not sampling: see
         ``generate``). With an int, two fits on CPU give identical models.
@@ -155,6 +163,7 @@ class LSTMTextGenerator(BaseEstimator):
         "callbacks": [list, None],
         "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -179,6 +188,7 @@ class LSTMTextGenerator(BaseEstimator):
         callbacks=None,
         device="cpu",
         n_threads=1,
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
@@ -200,6 +210,7 @@ class LSTMTextGenerator(BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
@@ -270,6 +281,7 @@ class LSTMTextGenerator(BaseEstimator):
         continuing = previous is not None
         texts = check_texts(X, type(self).__name__)
         device = check_device(self.device)
+        precision = effective_precision(self.precision, device, type(self).__name__)
         if not continuing:
             self.tokenizer_ = CharTokenizer(
                 level=self.level,
@@ -285,7 +297,8 @@ class LSTMTextGenerator(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n_before = self.n_iter_ if continuing else 0
         net = self._build_net(
-            n_ids=self.boundary_id_ + 1, device=device, epoch_offset=n_before,
+            n_ids=self.boundary_id_ + 1, device=device, precision=precision,
+            epoch_offset=n_before,
             header=not (partial and continuing),
         )
         if continuing:
@@ -305,7 +318,7 @@ class LSTMTextGenerator(BaseEstimator):
         self.n_iter_ = len(self.history_)
         return self
 
-    def _build_net(self, n_ids, device="cpu", epoch_offset=0, header=True):
+    def _build_net(self, n_ids, device="cpu", precision="float32", epoch_offset=0, header=True):
         return build_net(
             net_class=_NextTokenNet,
             module_params=dict(
@@ -329,6 +342,7 @@ class LSTMTextGenerator(BaseEstimator):
                 *check_callbacks(self.callbacks, type(self).__name__),
                 *progress_callbacks(self.verbose, epoch_offset, header=header),
             ],
+            precision=precision,
         )
 
     def _token_stream(self, texts):
@@ -382,11 +396,16 @@ class LSTMTextGenerator(BaseEstimator):
         inputs, targets = self._windows(texts)
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
+        precision = effective_precision(self.precision, device, type(self).__name__)
         total, count = 0.0, 0
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with (
+            torch.inference_mode(),
+            torch_threads(self.n_threads),
+            mixed_precision(precision, device),
+        ):
             for start in range(0, len(inputs), self.batch_size):
                 batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
-                log_probs = torch.log_softmax(module(batch), dim=2).cpu()
+                log_probs = torch.log_softmax(module(batch).float(), dim=2).cpu()
                 batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
                 batch_targets = batch_targets[:, : log_probs.shape[1]]
                 picked = log_probs.gather(2, batch_targets.unsqueeze(2)).squeeze(2)
@@ -481,6 +500,8 @@ class LSTMTextGenerator(BaseEstimator):
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
         written = []
+        # In float32 whatever the precision: one row at a time, where bfloat16
+        # gains nothing (see _precision.MIN_MIXED_PRECISION_ROWS).
         with torch.inference_mode(), torch_threads(self.n_threads):
             for _ in range(n_tokens):
                 window = torch.as_tensor([context[-self.max_length :]], device=device)

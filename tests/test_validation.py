@@ -125,6 +125,7 @@ def test_class_weight_of_zero_everywhere_is_refused():
         ({"validation_fraction": 1.0}, r"'validation_fraction' parameter"),
         ({"input_type": "text"}, r"'input_type' parameter of .* must be a str among"),
         ({"batch_size": 2.5}, r"'batch_size' parameter"),
+        ({"precision": "float16"}, r"'precision' parameter of .* must be a str among"),
     ],
 )
 def test_invalid_parameters(cls, params, match):

@@ -44,18 +44,12 @@ from ._training import (
     warn_if_not_converged,
 )
 from ._validation import (
-    TOKEN_ID_LIMIT,
     Interval,
     StrOptions,
     _fit_context,
     check_finite,
-    check_float32_range,
-    check_ordered,
     check_sample_weight,
-    check_token_ids,
-    pandas_index,
-    row_label,
-    validate_data,
+    validate_lstm_input,
 )
 
 _HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_score", "dur")
@@ -155,23 +149,6 @@ def build_net(
 def _distinct_ids(X):
     """The distinct ids of X, sorted: without np.unique's sorted copy of X."""
     return np.flatnonzero(np.bincount(X.ravel()))
-
-
-def _refuse_raw_text(X, estimator_name):
-    """Point users who pass raw strings to CharTokenizer."""
-    first = X
-    if hasattr(first, "iloc"):
-        first = first.to_numpy()
-    if isinstance(first, np.ndarray):
-        first = first.flat[0] if first.size else None
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    if isinstance(first, (str, bytes)):
-        raise ValueError(
-            f"{estimator_name} expects token ids or numeric sequences, but X holds "
-            "text. Put a CharTokenizer before it: "
-            f"make_pipeline(CharTokenizer(), {estimator_name}())."
-        )
 
 
 class BaseLSTM(BaseEstimator):
@@ -361,7 +338,9 @@ class BaseLSTM(BaseEstimator):
             )
         # A warm start grows the embedding for new token ids; partial_fit reads
         # them as out-of-vocabulary, as predict does.
-        X, y = self._validate_input(X, y, reset=not continuing, keep_new_ids=not partial)
+        X, y = validate_lstm_input(
+            self, X, y, reset=not continuing, keep_new_ids=not partial
+        )
         embedding_rows = None
         if continuing and self.input_type_ == "tokens":
             if not partial:
@@ -562,153 +541,12 @@ class BaseLSTM(BaseEstimator):
             precision=precision,
         )
 
-    def _validate_input(self, X, y=None, reset=False, keep_new_ids=False):
-        """Check X (and y in fit) and convert X to what the module reads.
-
-        In fit, also records ``n_features_in_`` (and ``feature_names_in_``),
-        ``input_type_``, ``input_shape_`` and, for token ids,
-        ``vocabulary_size_``. Without ``reset``, token ids beyond the
-        vocabulary are read as out-of-vocabulary, unless ``keep_new_ids`` (a
-        warm start, which grows the embedding).
-        """
-        if not reset and y is None and self._is_ready_token_ids(X):
-            # What check_array would hand back unchanged; skipping it saves a
-            # tenth of a millisecond, a twentieth of a one-text prediction.
-            validate_data(self, X, reset=False, skip_check_array=True)
-            X = self._as_token_ids(X, None)
-            return np.where(X >= self.vocabulary_size_, OOV_ID, X), y
-        name = type(self).__name__
-        index = pandas_index(X)
-        check_ordered(X, name, "X")
-        _refuse_raw_text(X, name)
-        common = dict(
-            reset=reset,
-            dtype="numeric",
-            allow_nd=True,
-            ensure_all_finite=False,
-            # Checked below for 2-D and 3-D X alike (scikit-learn checks 2-D only).
-            ensure_min_features=0,
-        )
-        if reset or y is not None:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                multi_output=self._multi_output_target,
-                y_numeric=self._numeric_target,
-                **common,
-            )
-        else:
-            X = validate_data(self, X, **common)
-        check_finite(X, "X", index)
-        if X.ndim > 3:
-            raise ValueError(
-                f"Expected a 2-D or 3-D array (n_samples, n_steps[, n_features]), got "
-                f"{X.ndim} dimensions."
-            )
-        if 0 in X.shape[1:]:
-            # Keeps scikit-learn's wording ("0 feature(s) (shape=...)"), which its
-            # common checks match on.
-            raise ValueError(
-                f"X is empty: {name} needs at least 1 step per sample"
-                f"{' and 1 value per step' if X.ndim == 3 else ''}. Found array with "
-                f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
-            )
-        if reset:
-            self.input_type_ = self._resolve_input_type(X)
-            self.input_shape_ = X.shape[1:]
-            if self.input_type_ == "tokens":
-                X = self._as_token_ids(X, index, id_limit=TOKEN_ID_LIMIT)
-                self.vocabulary_size_ = max(int(X.max()) + 1, OOV_ID + 1)
-        elif X.shape[2:] != self.input_shape_[1:]:
-            raise ValueError(
-                f"X has {X.shape[2] if X.ndim == 3 else 1} values per step, but "
-                f"{type(self).__name__} was fitted with {self.input_shape_[1:]}."
-            )
-        if self.input_type_ == "tokens":
-            if not reset:
-                X = self._as_token_ids(X, index, id_limit=TOKEN_ID_LIMIT if keep_new_ids else None)
-                if not keep_new_ids:
-                    # Ids never seen in fit have no trained embedding: out-of-vocabulary.
-                    X = np.where(X >= self.vocabulary_size_, OOV_ID, X)
-            return X, y
-        check_float32_range(X, "X", index)
-        X = np.array(X, dtype=np.float32)  # a writable copy for torch
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        return X, y
-
-    def _is_ready_token_ids(self, X):
-        """Whether X is a non-empty 2-D integer ndarray, for a model fitted on token ids."""
-        return (
-            self.input_type_ == "tokens"
-            and type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype.kind in "iu"
-            and X.size > 0
-        )
-
-    def _resolve_input_type(self, X):
-        if self.input_type != "auto":
-            if self.input_type == "tokens" and X.ndim != 2:
-                raise ValueError(
-                    f"input_type='tokens' expects a 2-D array of token ids, got "
-                    f"{X.ndim} dimensions."
-                )
-            return self.input_type
-        if X.ndim == 2 and X.dtype.kind in "iu":
-            # Token ids from a tokenizer always include small ids: padding (0),
-            # out-of-vocabulary (1) or the most frequent token (2). Integers that
-            # hold none of them are more likely numbers (counts, prices).
-            if X.size and X.min() > FIRST_TOKEN_ID:
-                warnings.warn(
-                    "X is an integer array read as token ids (input_type='auto'), "
-                    f"but its smallest value is {X.min()}: no padding (0), "
-                    "out-of-vocabulary (1) or most frequent token (2). If it holds "
-                    "numeric values (counts, prices), pass input_type='sequences' "
-                    "or cast X to float; if it holds token ids, pass "
-                    "input_type='tokens' to silence this warning.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-            return "tokens"
-        return "sequences"
-
-    @staticmethod
-    def _as_token_ids(X, index, id_limit=None):
-        """X as int32 or int64 ids, after checking them (see ``check_token_ids``).
-
-        ``id_limit`` (in fit) refuses ids that would make the embedding table
-        huge; in predict, ids beyond the vocabulary are out-of-vocabulary.
-        int32 and int64 arrays (CharTokenizer's ids are int32) come back as
-        they are, without a copy: fit and predict never write to them, and a
-        million texts of ids are hundreds of megabytes. Other types become
-        int32, and a read-only array a writable copy (torch warns on others).
-        """
-        if X.dtype.kind == "f":
-            fractional = X != np.round(X)
-            if fractional.any():
-                row = int(np.flatnonzero(fractional.any(axis=1))[0])
-                raise ValueError(
-                    "input_type='tokens' needs whole-number token ids, but "
-                    f"{row_label(row, index)} holds {X[row][fractional[row]][0]}; use "
-                    "input_type='sequences' for numeric sequences."
-                )
-        # Checked before the cast, which would wrap floats and uint64 beyond int64.
-        check_token_ids(X, index, id_limit)
-        if X.dtype in (np.int32, np.int64):
-            return X if X.flags.writeable else X.copy()
-        if X.dtype.kind == "f" or X.dtype.itemsize >= 4:
-            # Any id of TOKEN_ID_LIMIT or more is out-of-vocabulary in predict.
-            X = np.minimum(X, TOKEN_ID_LIMIT)
-        return X.astype(np.int32)
-
     # -- predict ---------------------------------------------------------------
 
     def _raw_outputs(self, X):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
-        X, _ = self._validate_input(X)
+        X, _ = validate_lstm_input(self, X)
         batch_size = max(self.batch_size, MIN_PREDICT_BATCH_SIZE)
         order = None
         if self.input_type_ == "tokens" and len(X) > batch_size:

@@ -17,11 +17,17 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._embeddings import load_vectors
-from ._validation import Interval, StrOptions, check_texts, pandas_index, row_label
+from ._validation import (
+    FIRST_TOKEN_ID,
+    OOV_ID,
+    PAD_ID,
+    Interval,
+    StrOptions,
+    check_texts,
+    pandas_index,
+    row_label,
+)
 
-PAD_ID = 0
-OOV_ID = 1
-FIRST_TOKEN_ID = 2
 #: How ``inverse_transform`` writes an out-of-vocabulary id (U+FFFD, the
 #: Unicode replacement character).
 OOV_TOKEN = "\ufffd"

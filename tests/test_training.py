@@ -168,7 +168,7 @@ def test_warm_start_refuses_other_values_per_step_and_targets():
     X = np.random.default_rng(0).normal(size=(20, 4, 2))
     model = tiny(LSTMRegressor, warm_start=True).fit(X, X[:, -1, 0])
     with pytest.raises(ValueError, match=r"X has 3 values per step, but LSTMRegressor was "
-                       r"fitted with \(2,\)"):
+                       r"fitted with 2\."):
         model.fit(np.concatenate([X, X[:, :, :1]], axis=2), X[:, -1, 0])
     with pytest.raises(ValueError, match=r"y has 2 target\(s\), but the fitted "
                        r"LSTMRegressor predicts 1. Continuing training"):

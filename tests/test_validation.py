@@ -160,3 +160,12 @@ def test_early_stopping_on_too_little_data_says_what_to_do():
     with pytest.raises(ValueError, match=message):
         LSTMClassifier(early_stopping=True).fit(ids, ["pos", "pos", "neg", "neg"])
     LSTMClassifier(early_stopping=False, max_epochs=1).fit(ids, ["pos", "pos", "neg", "neg"])
+
+
+def test_values_per_step_mismatch_names_both_counts():
+    # Fitted on univariate sequences (2-D X): 1 value per step, not "()".
+    X, y = data()
+    model = tiny(LSTMRegressor).fit(X, y)
+    message = r"X has 3 values per step, but LSTMRegressor was fitted with 1\."
+    with pytest.raises(ValueError, match=message):
+        model.predict(np.zeros((2, 6, 3)))

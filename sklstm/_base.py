@@ -6,7 +6,7 @@ the validation score and how raw outputs become predictions.
 
 import os
 import warnings
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -151,7 +151,7 @@ def _distinct_ids(X):
     return np.flatnonzero(np.bincount(X.ravel()))
 
 
-class BaseLSTM(BaseEstimator):
+class BaseLSTM(BaseEstimator, ABC):
     """Shared parameters and fit skeleton of the LSTM estimators.
 
     Not for direct use: see :class:`LSTMClassifier` and :class:`LSTMRegressor`.
@@ -188,31 +188,32 @@ class BaseLSTM(BaseEstimator):
     @abstractmethod
     def __init__(
         self,
-        units=64,
-        embedding_dim=32,
-        embeddings=None,
-        fine_tune_embeddings=True,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        pooling="last",
-        max_epochs=10,
-        batch_size=64,
-        learning_rate=1e-3,
-        learning_rate_schedule="constant",
-        weight_decay=0.0,
-        gradient_clip=None,
-        early_stopping="auto",
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        warm_start=False,
-        input_type="auto",
-        callbacks=None,
-        device="cpu",
-        n_threads=1,
-        precision="float32",
-        random_state=None,
-        verbose=0,
+        *,
+        units,
+        embedding_dim,
+        embeddings,
+        fine_tune_embeddings,
+        num_layers,
+        bidirectional,
+        dropout,
+        pooling,
+        max_epochs,
+        batch_size,
+        learning_rate,
+        learning_rate_schedule,
+        weight_decay,
+        gradient_clip,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        warm_start,
+        input_type,
+        callbacks,
+        device,
+        n_threads,
+        precision,
+        random_state,
+        verbose,
     ):
         self.units = units
         self.embedding_dim = embedding_dim
@@ -581,7 +582,6 @@ class BaseLSTM(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.non_deterministic = False
         return tags
 
     # -- saving and loading -----------------------------------------------------

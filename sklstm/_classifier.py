@@ -257,6 +257,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     def __init__(
         self,
+        *,
         units=64,
         embedding_dim=32,
         embeddings=None,

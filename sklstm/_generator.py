@@ -170,6 +170,7 @@ class LSTMTextGenerator(BaseEstimator):
 
     def __init__(
         self,
+        *,
         level="char",
         max_length=100,
         lowercase=False,
@@ -542,5 +543,4 @@ class LSTMTextGenerator(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
-        tags.non_deterministic = False
         return tags

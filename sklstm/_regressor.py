@@ -209,6 +209,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def __init__(
         self,
+        *,
         units=64,
         embedding_dim=32,
         embeddings=None,

@@ -325,3 +325,10 @@ def test_predictions_run_where_the_weights_are():
     expected = model.predict_proba(X)
     model.set_params(device="cuda:7")
     np.testing.assert_array_equal(model.predict_proba(X), expected)
+
+
+def test_the_base_class_is_abstract():
+    from sklstm._base import BaseLSTM
+
+    with pytest.raises(TypeError, match="abstract"):
+        BaseLSTM()

@@ -8,7 +8,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_estimator
 
 from sklstm import LSTMTextGenerator
@@ -162,7 +161,7 @@ def test_bad_generation_arguments(hello_generator):
 
 
 def test_invalid_parameters_fail_at_fit():
-    with pytest.raises(InvalidParameterError, match=r"'max_length' parameter of LSTMTextGenerator"):
+    with pytest.raises(ValueError, match=r"'max_length' parameter of LSTMTextGenerator"):
         LSTMTextGenerator(max_length=0).fit(HELLO)
 
 

@@ -12,7 +12,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
 from skorch.dataset import ValidSplit
@@ -25,22 +24,21 @@ from ._fitting import (
     FiniteLossCheck,
     StopEarly,
     check_device,
-    check_finite_weights,
     fit_atomically,
 )
 from ._module import LSTMNet
 from ._persistence import plain_state, restore_net, split_state
-from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
-from ._runtime import seeded_rngs, torch_threads
+from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
+from ._runtime import draw_seed
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
 from ._training import (
     check_callbacks,
     check_same_architecture,
     check_same_vocabulary,
-    continue_from,
     history_records,
     print_line,
     progress_callbacks,
+    train,
     warn_if_not_converged,
 )
 from ._validation import (
@@ -151,6 +149,28 @@ def _distinct_ids(X):
     return np.flatnonzero(np.bincount(X.ravel()))
 
 
+# The parameters of the network and its training that every estimator has
+# (LSTMTextGenerator too), with their constraints.
+TRAINING_CONSTRAINTS = {
+    "units": [Interval(Integral, 1, None, closed="left")],
+    "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+    "num_layers": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+    "warm_start": ["boolean"],
+    "callbacks": [list, None],
+    "device": [str, torch.device],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "precision": [StrOptions(set(PRECISIONS))],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
 class BaseLSTM(BaseEstimator, ABC):
     """Shared parameters and fit skeleton of the LSTM estimators.
 
@@ -158,31 +178,16 @@ class BaseLSTM(BaseEstimator, ABC):
     """
 
     _parameter_constraints = {
-        "units": [Interval(Integral, 1, None, closed="left")],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        **TRAINING_CONSTRAINTS,
         "embeddings": [str, os.PathLike, None],
         "fine_tune_embeddings": ["boolean"],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions({"last", "max", "mean"})],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "adaptive"})],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
-        "callbacks": [list, None],
-        "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "precision": [StrOptions(set(PRECISIONS))],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     @abstractmethod
@@ -363,7 +368,7 @@ class BaseLSTM(BaseEstimator, ABC):
         self.do_early_stopping_ = False if partial else self._resolve_early_stopping(targets)
         device = check_device(self.device)
         precision = effective_precision(self.precision, device, type(self).__name__)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = draw_seed(self.random_state)
         n_before = self.n_iter_ if continuing else 0
         net = self._build_net(
             n_outputs, seed, device, precision, header=not (partial and continuing)
@@ -371,14 +376,10 @@ class BaseLSTM(BaseEstimator, ABC):
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
-        with seeded_rngs(seed), torch_threads(self.n_threads):
-            if continuing:
-                continue_from(net, previous, embedding_rows)
-            else:
-                net.initialize()
-            net.partial_fit(inputs, targets, **({"epochs": 1} if partial else {}))
-        check_finite_weights(net.module_, self.learning_rate)
-        self.net_ = net
+        self.net_ = train(
+            net, inputs, targets, previous=previous, seed=seed,
+            n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
+        )
         self.history_ = [
             *(self.history_ if continuing else []),
             *history_records(net, _HISTORY_KEYS, n_before),
@@ -557,18 +558,10 @@ class BaseLSTM(BaseEstimator, ABC):
         # The module is called directly, batch by batch: skorch's DataLoader
         # would cost more than the LSTM itself on a single short text.
         module = self.net_.module_
-        if any(layer.training for layer in module.modules()):
-            module.eval()
-        # Where the weights are, not the device parameter: a model trained on a
-        # GPU and loaded on a machine without one predicts on its CPU.
         device = next(module.parameters()).device
         precision = effective_precision(self.precision, device, type(self).__name__)
         batches = []
-        with (
-            torch.inference_mode(),
-            torch_threads(self.n_threads),
-            mixed_precision(precision, device, n_rows=len(X)),
-        ):
+        with inference(module, self.n_threads, precision, n_rows=len(X)) as device:
             for start in range(0, len(X), batch_size):
                 batch = torch.as_tensor(X[start : start + batch_size], device=device)
                 batches.append(module(batch).float().cpu())

@@ -10,18 +10,18 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._base import build_net
-from ._fitting import check_device, check_finite_weights, fit_atomically
+from ._base import TRAINING_CONSTRAINTS, build_net
+from ._fitting import check_device, fit_atomically
 from ._persistence import plain_state, restore_net, split_state
-from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, mixed_precision
-from ._runtime import seeded_rngs, torch_threads
+from ._precision import MixedPrecisionNet, effective_precision, inference
+from ._runtime import draw_seed
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
 from ._training import (
     check_callbacks,
     check_same_architecture,
-    continue_from,
     history_records,
     progress_callbacks,
+    train,
 )
 from ._validation import Interval, StrOptions, _fit_context, check_texts
 
@@ -150,22 +150,7 @@ class LSTMTextGenerator(BaseEstimator):
         "lowercase": ["boolean"],
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
-        "units": [Interval(Integral, 1, None, closed="left")],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "warm_start": ["boolean"],
-        "callbacks": [list, None],
-        "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "precision": [StrOptions(set(PRECISIONS))],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(
@@ -295,7 +280,7 @@ class LSTMTextGenerator(BaseEstimator):
             ).fit(texts)
             self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
         inputs, targets = self._windows(texts)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = draw_seed(self.random_state)
         n_before = self.n_iter_ if continuing else 0
         net = self._build_net(
             n_ids=self.boundary_id_ + 1, device=device, precision=precision,
@@ -304,14 +289,10 @@ class LSTMTextGenerator(BaseEstimator):
         )
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
-        with seeded_rngs(seed), torch_threads(self.n_threads):
-            if continuing:
-                continue_from(net, previous)
-            else:
-                net.initialize()
-            net.partial_fit({"X": inputs}, targets, **({"epochs": 1} if partial else {}))
-        check_finite_weights(net.module_, self.learning_rate)
-        self.net_ = net
+        self.net_ = train(
+            net, {"X": inputs}, targets, previous=previous, seed=seed,
+            n_threads=self.n_threads, partial=partial,
+        )
         self.history_ = [
             *(self.history_ if continuing else []),
             *history_records(net, ("train_loss", "dur"), n_before),
@@ -348,8 +329,7 @@ class LSTMTextGenerator(BaseEstimator):
 
     def _token_stream(self, texts):
         """The ids of all texts, each text followed by the boundary id."""
-        tokens, lengths = self.tokenizer_._split(texts)
-        ids = self.tokenizer_._lookup_ids(tokens)
+        ids, lengths = self.tokenizer_._ids_and_lengths(texts)
         # Insert one boundary id after each text's tokens (and one at the start).
         ends = np.cumsum(lengths)
         stream = np.insert(ids, ends, self.boundary_id_)
@@ -395,15 +375,11 @@ class LSTMTextGenerator(BaseEstimator):
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
-        module = self.net_.module_.eval()
+        module = self.net_.module_
         device = next(module.parameters()).device
         precision = effective_precision(self.precision, device, type(self).__name__)
         total, count = 0.0, 0
-        with (
-            torch.inference_mode(),
-            torch_threads(self.n_threads),
-            mixed_precision(precision, device),
-        ):
+        with inference(module, self.n_threads, precision) as device:
             for start in range(0, len(inputs), self.batch_size):
                 batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
                 log_probs = torch.log_softmax(module(batch).float(), dim=2).cpu()
@@ -496,14 +472,13 @@ class LSTMTextGenerator(BaseEstimator):
                 f"{temperature!r}."
             )
         rng = check_random_state(random_state)
-        tokens, _ = self.tokenizer_._split([prompt])
-        context = [self.boundary_id_, *self.tokenizer_._lookup_ids(tokens).tolist()]
-        module = self.net_.module_.eval()
-        device = next(module.parameters()).device
+        prompt_ids, _ = self.tokenizer_._ids_and_lengths([prompt])
+        context = [self.boundary_id_, *prompt_ids.tolist()]
+        module = self.net_.module_
         written = []
         # In float32 whatever the precision: one row at a time, where bfloat16
         # gains nothing (see _precision.MIN_MIXED_PRECISION_ROWS).
-        with torch.inference_mode(), torch_threads(self.n_threads):
+        with inference(module, self.n_threads) as device:
             for _ in range(n_tokens):
                 window = torch.as_tensor([context[-self.max_length :]], device=device)
                 logits = module(window)[0, -1].double().cpu()
@@ -522,10 +497,10 @@ class LSTMTextGenerator(BaseEstimator):
         return self._render(written)
 
     def _render(self, ids):
-        id_to_token = {i: token for token, i in self.tokenizer_.vocabulary_.items()}
+        """The text of generated ids, at the fitted tokenizer's level."""
+        id_to_token = self.tokenizer_._id_to_token(ids)
         id_to_token[self.boundary_id_] = "\n"
-        separator = "" if self.level == "char" else " "
-        return separator.join(id_to_token[i] for i in ids)
+        return self.tokenizer_._join(id_to_token[i] for i in ids)
 
     def __getstate__(self):
         # The fitted net as plain values and arrays (see _persistence), so that

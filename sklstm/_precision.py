@@ -15,12 +15,13 @@ and compute in float32.
 """
 
 import warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 import torch
 
 from ._fitting import InterruptibleNet
+from ._runtime import torch_threads
 
 PRECISIONS = ("float32", "bfloat16")
 # Batches of fewer rows compute in float32 whatever the precision. On one row
@@ -147,3 +148,23 @@ class MixedPrecisionNet(InterruptibleNet):
         with mixed_precision(self.precision, self.device or "cpu"):
             outputs = super().infer(x, **fit_params)
         return outputs.float()
+
+
+@contextmanager
+def inference(module, n_threads, precision="float32", n_rows=None):
+    """Predict with ``module``: eval mode, no autograd, ``n_threads``, ``precision``.
+
+    What every prediction of the estimators shares (``predict_proba``,
+    ``score``, ``generate``). Yields the device of the module's weights, where
+    the inputs must go: a model trained on a GPU and loaded on a machine
+    without one predicts on its CPU.
+    """
+    if any(layer.training for layer in module.modules()):
+        module.eval()
+    device = next(module.parameters()).device
+    with (
+        torch.inference_mode(),
+        torch_threads(n_threads),
+        mixed_precision(precision, device, n_rows=n_rows),
+    ):
+        yield device

@@ -49,3 +49,14 @@ def torch_threads(n_threads):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def draw_seed(random_state):
+    """The torch seed of one fit, drawn from ``random_state`` as scikit-learn draws.
+
+    An int gives the same seed every time; None draws from NumPy's global
+    generator, and a RandomState instance advances.
+    """
+    from sklearn.utils import check_random_state
+
+    return check_random_state(random_state).randint(np.iinfo(np.int32).max)

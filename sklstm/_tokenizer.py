@@ -579,21 +579,35 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"out-of-vocabulary), but {row_label(row, pandas_index(X))} holds "
                 f"{ids[row][negative[row]][0]}."
             )
-        id_to_token = {token_id: token for token, token_id in self.vocabulary_.items()}
-        vectors = self._fitted_vectors()
-        if vectors is not None:
-            ids_of_vectors = (ids >= FIRST_TOKEN_ID) & (ids < FIRST_TOKEN_ID + len(vectors))
-            for token_id in np.unique(ids[ids_of_vectors]).tolist():
-                id_to_token.setdefault(token_id, vectors.words[token_id - FIRST_TOKEN_ID])
-        separator = "" if self.level == "char" else " "
+        id_to_token = self._id_to_token(ids)
         texts = np.empty(len(ids), dtype=object)
         for row, row_ids in enumerate(ids):
-            texts[row] = separator.join(
+            texts[row] = self._join(
                 id_to_token.get(token_id, OOV_TOKEN)
                 for token_id in row_ids.tolist()
                 if token_id != PAD_ID
             )
         return texts
+
+    def _ids_and_lengths(self, texts):
+        """The ids of all tokens of ``texts``, flat and whole, and each text's count."""
+        tokens, lengths = self._split(texts)
+        return self._lookup_ids(tokens), lengths
+
+    def _id_to_token(self, ids):
+        """Token of each id of the vocabulary (and, with vectors, of those in ``ids``)."""
+        id_to_token = {token_id: token for token, token_id in self.vocabulary_.items()}
+        vectors = self._fitted_vectors()
+        if vectors is not None:
+            ids = np.asarray(ids)
+            ids_of_vectors = (ids >= FIRST_TOKEN_ID) & (ids < FIRST_TOKEN_ID + len(vectors))
+            for token_id in np.unique(ids[ids_of_vectors]).tolist():
+                id_to_token.setdefault(token_id, vectors.words[token_id - FIRST_TOKEN_ID])
+        return id_to_token
+
+    def _join(self, tokens):
+        """Tokens as a text: characters side by side, words with single spaces."""
+        return ("" if self.level == "char" else " ").join(tokens)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -23,6 +23,9 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback, LRScheduler
 
+from ._fitting import check_finite_weights
+from ._runtime import seeded_rngs, torch_threads
+
 # A loss improves when it falls below the best so far by this fraction (skorch's
 # EarlyStopping default, so that both agree on what "improved" means).
 IMPROVEMENT_THRESHOLD = 1e-4
@@ -96,6 +99,23 @@ def check_same_vocabulary(fitted, current, estimator_name):
                 "ids and adds new tokens after them), or fit it once and only "
                 "transform afterwards; or set warm_start=False to train a new model."
             )
+
+
+def train(net, inputs, targets, *, previous, seed, n_threads, partial, embedding_rows=None):
+    """Train ``net``: from scratch, or continuing from the fitted net ``previous``.
+
+    Seeded with ``seed`` on ``n_threads`` torch threads (the caller's global
+    state is restored); ``partial`` runs one epoch. Raises a ValueError when
+    training left non-finite weights.
+    """
+    with seeded_rngs(seed), torch_threads(n_threads):
+        if previous is not None:
+            continue_from(net, previous, embedding_rows)
+        else:
+            net.initialize()
+        net.partial_fit(inputs, targets, **({"epochs": 1} if partial else {}))
+    check_finite_weights(net.module_, net.lr)
+    return net
 
 
 def continue_from(net, previous, embedding_rows=None):

@@ -181,3 +181,12 @@ def test_held_out_perplexity_beats_uniform_and_unigram_baselines():
     unigram = np.exp(-np.mean(np.log((counts / counts.sum())[test_ids - 1])))
     print(f"held-out perplexity {perplexity:.2f}, unigram {unigram:.2f}, uniform {n_targets}")
     assert perplexity < 0.5 * unigram < n_targets
+
+
+def test_generated_text_follows_the_fitted_level_not_a_later_set_params():
+    generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=2, random_state=0)
+    generator.fit(["hello world"] * 4)
+    before = generator.generate("he", n_tokens=6, temperature=0)
+    generator.set_params(level="word")  # not refitted: the model still writes characters
+    assert generator.generate("he", n_tokens=6, temperature=0) == before
+    assert " " not in before.strip() or len(before) == 6

@@ -46,6 +46,8 @@ bench: $(STAMP)
 	@$(PYTHON) benchmarks/bench_memory.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_threads.py $(BENCH_ARGS)
 	@$(PYTHON) benchmarks/bench_training.py $(BENCH_ARGS)
+	@$(PYTHON) benchmarks/bench_generate.py $(BENCH_ARGS)
+	@$(PYTHON) benchmarks/bench_vectors.py $(BENCH_ARGS)
 
 # bench_fit.py's optional Keras reference (TensorFlow with masking) needs
 # TensorFlow, which sklstm does not: it lives in an environment of its own.

@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
+from torch.nn import functional as F
 
 from ._base import TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
@@ -50,9 +51,10 @@ class LSTMTextGenerator(BaseEstimator):
     level : {'char', 'word'}, default='char'
         What a token is, as in :class:`CharTokenizer`.
     max_length : int, default=100
-        Tokens of context the model reads: the training texts are cut into
-        windows of this length, and generation conditions on the last
-        ``max_length`` tokens.
+        Tokens of context the model trains on: the training texts are cut
+        into windows of this length. ``generate`` reads the last
+        ``max_length`` tokens of the prompt, then carries the LSTM's state
+        through the tokens it writes.
     lowercase : bool, default=False
         Lowercase texts first (a smaller vocabulary; generated text is
         lowercase).
@@ -382,13 +384,13 @@ class LSTMTextGenerator(BaseEstimator):
         with inference(module, self.n_threads, precision) as device:
             for start in range(0, len(inputs), self.batch_size):
                 batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
-                log_probs = torch.log_softmax(module(batch).float(), dim=2).cpu()
+                scores = module(batch).double().cpu()
                 batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
-                batch_targets = batch_targets[:, : log_probs.shape[1]]
-                picked = log_probs.gather(2, batch_targets.unsqueeze(2)).squeeze(2)
-                real = batch_targets != PAD_ID
-                total += picked[real].double().sum().item()
-                count += int(real.sum())
+                batch_targets = batch_targets[:, : scores.shape[1]].long()
+                total -= F.cross_entropy(
+                    scores.transpose(1, 2), batch_targets, ignore_index=PAD_ID, reduction="sum"
+                ).item()
+                count += int((batch_targets != PAD_ID).sum())
         return total / count
 
     def perplexity(self, X):
@@ -437,6 +439,16 @@ class LSTMTextGenerator(BaseEstimator):
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling: the same value gives the same text.
 
+        Notes
+        -----
+        The LSTM's state is carried from one written token to the next, so
+        each token costs one LSTM step, and the continuation conditions on
+        everything before it (the prompt's last ``max_length`` tokens and all
+        that was written since). Up to ``max_length`` tokens of context in
+        all, this is what reading the context whole gives; beyond that, a
+        model trained on windows of ``max_length`` tokens reads a longer
+        context than it was trained on.
+
         Returns
         -------
         text : str
@@ -479,9 +491,14 @@ class LSTMTextGenerator(BaseEstimator):
         # In float32 whatever the precision: one row at a time, where bfloat16
         # gains nothing (see _precision.MIN_MIXED_PRECISION_ROWS).
         with inference(module, self.n_threads) as device:
+            # The LSTM's state is carried from token to token: each new token
+            # costs one step, not a pass over the whole context.
+            pending, state = context[-self.max_length :], None
             for _ in range(n_tokens):
-                window = torch.as_tensor([context[-self.max_length :]], device=device)
-                logits = module(window)[0, -1].double().cpu()
+                scores, state = module.next_token_scores(
+                    torch.as_tensor([pending], device=device), state
+                )
+                logits = scores[0].double().cpu()
                 logits[[PAD_ID, OOV_ID]] = -torch.inf  # never write padding or "unknown"
                 if temperature == 0:
                     next_id = int(logits.argmax())
@@ -492,7 +509,7 @@ class LSTMTextGenerator(BaseEstimator):
                     shifted = (logits - logits.max()) / temperature
                     probabilities = torch.softmax(shifted, dim=0).numpy()
                     next_id = int(rng.choice(len(probabilities), p=probabilities))
-                context.append(next_id)
+                pending = [next_id]
                 written.append(next_id)
         return self._render(written)
 

@@ -350,6 +350,24 @@ class LSTMNet(nn.Module):
                 return self.head(self.dropout(features.to(self.head.weight.dtype)))
         return self.head(self.dropout(features))
 
+    def next_token_scores(self, token_ids, state=None):
+        """Scores of the token after ``token_ids``, and the state to carry to the next call.
+
+        For generation (``every_step`` models): ``token_ids`` of shape
+        ``(n_samples, n_steps)`` hold no padding, and ``state`` is what the
+        previous call returned (None starts afresh), one ``(h, c)`` per layer.
+        Reading a text in pieces this way gives the scores that reading it
+        whole gives, at the cost of the new steps only.
+        """
+        steps = self.embed(token_ids)
+        carried = []
+        for depth, lstm in enumerate(self.forward_layers):
+            if depth > 0:
+                steps = self.dropout(steps)
+            steps, layer_state = lstm(steps, None if state is None else state[depth])
+            carried.append(layer_state)
+        return self.head(self.dropout(steps[:, -1])), carried
+
     def _summarize(self, outputs, lengths):
         """One vector per row, from its real steps only (see ``pooling``)."""
         if self.pooling == "last":

@@ -350,6 +350,20 @@ def emit(benchmark, *, quick, ratios, lower_is_better, absolute, settings, check
     print(json.dumps(record, default=_to_json), flush=True)
 
 
+def emit_row(record):
+    """Print one JSON line of a data row (an accuracy per setting, say), stamped.
+
+    For the scripts whose lines are measurements rather than ratios against a
+    reference: the record, plus the machine, its load, the commit and the time.
+    """
+    record = {
+        **record,
+        "machine": machine_info(),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    print(json.dumps(record, default=_to_json), flush=True)
+
+
 def _to_json(value):
     if isinstance(value, np.generic):
         return value.item()

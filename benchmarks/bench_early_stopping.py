@@ -14,14 +14,13 @@ scored on the whole test part. One JSON line per size and setting, e.g.::
 A size too small for a stratified held-out part records the error instead.
 """
 
-import json
 import time
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, load_split, make_parser
+from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit_row, load_split, make_parser
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm.datasets import load_sentences
 
@@ -80,7 +79,7 @@ def main():
                     break
                 accuracies.append(float(model.score(texts_test, y_test)))
                 epochs.append(model[-1].n_iter_)
-            print(json.dumps({
+            emit_row({
                 "benchmark": "early_stopping_by_size",
                 "data": args.data,
                 "level": args.level,
@@ -93,7 +92,7 @@ def main():
                     (time.perf_counter() - start) / max(1, len(accuracies)), 2
                 ),
                 "error": error,
-            }), flush=True)
+            })
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ The initialisation is not a user parameter (Keras's won on both levels); this
 script reaches it through the torch module's ``initialization`` argument.
 """
 
-import json
 import time
 
 import numpy as np
 import torch
 
 import sklstm._module as module
-from _common import apply_threads, load_split, make_parser
+from _common import apply_threads, emit_row, load_split, make_parser
 from sklstm import CharTokenizer, LSTMClassifier
 
 
@@ -66,7 +65,7 @@ def main():
         accuracies = accuracy_per_epoch(
             ids_train, y_train, ids_test, y_test, initialization, pooling, args.epochs
         )
-        print(json.dumps({
+        emit_row({
             "benchmark": "quality_knobs",
             "level": args.level,
             "config": config,
@@ -74,7 +73,7 @@ def main():
             "best": round(max(accuracies), 4),
             "best_epoch": int(np.argmax(accuracies)) + 1,
             "seconds": round(time.perf_counter() - start, 1),
-        }), flush=True)
+        })
 
 
 if __name__ == "__main__":

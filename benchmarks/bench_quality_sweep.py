@@ -27,7 +27,6 @@ the classifier.
 """
 
 import ast
-import json
 import time
 
 import numpy as np
@@ -36,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, load_split, make_parser
+from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit_row, load_split, make_parser
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm.datasets import load_sentences
 
@@ -130,7 +129,7 @@ def cross_validate_settings(settings, level, n_folds, texts, labels, data, seeds
         scores = np.mean(
             [cross_val_score(model, texts, labels, cv=folds) for model in models], axis=0
         )
-        print(json.dumps({
+        emit_row({
             "benchmark": "quality_sweep_cv",
             "data": data,
             "level": level,
@@ -140,7 +139,7 @@ def cross_validate_settings(settings, level, n_folds, texts, labels, data, seeds
             "fold_accuracies": [round(float(score), 4) for score in scores],
             "mean_accuracy": round(float(scores.mean()), 4),
             "std": round(float(scores.std()), 4),
-        }), flush=True)
+        })
 
 
 def main():
@@ -191,7 +190,7 @@ def main():
             accuracies.append(float(model.score(texts_test, y_test)))
             epochs.append(model[-1].n_iter_)
         mean = float(np.mean(accuracies))
-        print(json.dumps({
+        emit_row({
             "benchmark": "quality_sweep",
             "data": args.data,
             "level": args.level,
@@ -202,7 +201,7 @@ def main():
             "tfidf": reference,
             "epochs_per_seed": epochs,
             "seconds_per_fit": round((time.perf_counter() - start) / len(seeds), 2),
-        }), flush=True)
+        })
 
 
 if __name__ == "__main__":

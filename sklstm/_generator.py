@@ -469,20 +469,19 @@ class LSTMTextGenerator(BaseEstimator):
         True
         """
         check_is_fitted(self)
+        # A wrong type is a TypeError, a value out of range a ValueError. bool
+        # is an Integral and a Real, but True tokens or degrees is a slip.
         if not isinstance(prompt, str):
-            raise ValueError(f"prompt must be a str, got {type(prompt).__name__}.")
-        # bool is an Integral and a Real, but True tokens or degrees is a slip.
-        if not isinstance(n_tokens, Integral) or isinstance(n_tokens, bool) or n_tokens < 0:
+            raise TypeError(f"prompt must be a str, got {type(prompt).__name__}.")
+        if not isinstance(n_tokens, Integral) or isinstance(n_tokens, bool):
+            raise TypeError(f"n_tokens must be a non-negative int, got {n_tokens!r}.")
+        if n_tokens < 0:
             raise ValueError(f"n_tokens must be a non-negative int, got {n_tokens!r}.")
-        if (
-            not isinstance(temperature, Real)
-            or isinstance(temperature, bool)
-            or not 0 <= temperature < np.inf
-        ):
-            raise ValueError(
-                "temperature must be a finite number >= 0 (0 is greedy), got "
-                f"{temperature!r}."
-            )
+        message = f"temperature must be a finite number >= 0 (0 is greedy), got {temperature!r}."
+        if not isinstance(temperature, Real) or isinstance(temperature, bool):
+            raise TypeError(message)
+        if not 0 <= temperature < np.inf:
+            raise ValueError(message)
         rng = check_random_state(random_state)
         prompt_ids, _ = self.tokenizer_._ids_and_lengths([prompt])
         context = [self.boundary_id_, *prompt_ids.tolist()]

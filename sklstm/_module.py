@@ -203,6 +203,13 @@ class LSTMNet(nn.Module):
         n_outputs)`` with ``width`` the batch's longest sequence (a language
         model's next-token scores), instead of one summary per sequence.
         Forward direction only.
+    pooling : {'last', 'max', 'mean'}, default='last'
+        As in :class:`sklstm.LSTMClassifier`.
+    initialization : {'keras', 'torch'}, default='keras'
+        ``'keras'``: Keras's initialisation (see ``_initialize_like_keras``),
+        which the estimators use. ``'torch'`` keeps PyTorch's own; the
+        estimators never pass it, but ``benchmarks/bench_quality_knobs.py``
+        compares the two.
     """
 
     def __init__(

@@ -3,6 +3,23 @@
 import numpy as np
 import pytest
 
+from sklstm import LSTMClassifier, LSTMRegressor, LSTMTextGenerator
+
+#: Small, fast settings of each estimator for the tests (the tests import it
+#: through ``fast``): one table instead of a helper per test module.
+FAST_PARAMS = {
+    LSTMClassifier: {"units": 8, "max_epochs": 3, "early_stopping": False, "random_state": 0},
+    LSTMRegressor: {"units": 8, "max_epochs": 3, "random_state": 0},
+    LSTMTextGenerator: {
+        "max_length": 24, "units": 32, "max_epochs": 60, "learning_rate": 0.02, "random_state": 0,
+    },
+}
+
+
+def fast(cls, **params):
+    """An instance of ``cls`` with the settings of ``FAST_PARAMS``, overridden by ``params``."""
+    return cls(**{**FAST_PARAMS[cls], **params})
+
 _POSITIVE_WORDS = ["good", "great", "love", "nice", "fine", "superb"]
 _NEGATIVE_WORDS = ["bad", "awful", "hate", "poor", "vile", "boring"]
 _SUBJECTS = ["the food", "this place", "our waiter", "the movie", "my room", "that show"]

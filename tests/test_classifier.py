@@ -6,16 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import fast
 from torch import nn
 
 from sklstm import LSTMClassifier
 
 
 def tiny(**params):
-    return LSTMClassifier(
-        **{"units": 8, "max_epochs": 3, "early_stopping": False, "random_state": 0, **params}
-    )
-
+    return fast(LSTMClassifier, **params)
 
 def separable_sequences(n=120, steps=6, seed=0):
     """Univariate sequences whose class is the sign of their mean."""

@@ -14,6 +14,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from conftest import fast
 from sklearn.pipeline import make_pipeline
 
 from sklstm import (
@@ -60,8 +61,7 @@ def token_data(n=96, width=12, seed=0):
 
 
 def tiny(cls=LSTMClassifier, **params):
-    return cls(**{"units": 8, "max_epochs": 2, "random_state": 0, **params})
-
+    return fast(cls, **params)
 
 TEXTS = ["the food was good", "the food was awful", "a nice place", "a vile place"] * 6
 

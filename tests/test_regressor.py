@@ -5,14 +5,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fast
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import CharTokenizer, LSTMRegressor
 
 
 def tiny(**params):
-    return LSTMRegressor(**{"units": 8, "max_epochs": 3, "random_state": 0, **params})
-
+    return fast(LSTMRegressor, **params)
 
 def sine_windows(n=150, steps=8, seed=0):
     rng = np.random.default_rng(seed)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import fast
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -31,9 +32,8 @@ def ids_and_labels(n=40, seed=0, high=9):
 
 
 def tiny(cls=LSTMClassifier, **params):
-    defaults = {"units": 4, "max_epochs": 2, "early_stopping": False, "random_state": 0}
-    return cls(**{**defaults, **params})
-
+    # Two epochs: the epoch counts and convergence tests below rely on it.
+    return fast(cls, **{"units": 4, "max_epochs": 2, "early_stopping": False, **params})
 
 def fail_on_forward_call(monkeypatch, call, error):
     original = LSTMNet.forward

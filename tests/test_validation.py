@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fast
 from sklearn.exceptions import NotFittedError
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -11,10 +12,7 @@ ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
 
 def tiny(cls, **params):
-    return cls(
-        **{"units": 4, "max_epochs": 1, "early_stopping": False, "random_state": 0, **params}
-    )
-
+    return fast(cls, **params)
 
 def data(n=20, steps=6):
     rng = np.random.default_rng(0)

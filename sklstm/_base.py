@@ -27,7 +27,7 @@ from ._fitting import (
     fit_atomically,
 )
 from ._module import LSTMNet
-from ._persistence import plain_state, restore_net, split_state
+from ._persistence import PlainStateMixin
 from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
@@ -171,7 +171,7 @@ TRAINING_CONSTRAINTS = {
 }
 
 
-class BaseLSTM(BaseEstimator, ABC):
+class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     """Shared parameters and fit skeleton of the LSTM estimators.
 
     Not for direct use: see :class:`LSTMClassifier` and :class:`LSTMRegressor`.
@@ -579,15 +579,7 @@ class BaseLSTM(BaseEstimator, ABC):
 
     # -- saving and loading -----------------------------------------------------
 
-    def __getstate__(self):
-        # The fitted net as plain values and arrays (see _persistence), so that
-        # skops.io loads the model without running code from the file.
-        return plain_state(super().__getstate__())
-
-    def __setstate__(self, state):
-        state, net_state = split_state(state, type(self).__name__)
-        super().__setstate__(state)
-        if net_state is not None:
-            # The validation split's seed only matters to fit, which builds a new net.
-            skeleton = self._build_net(net_state["params"]["module__n_outputs"], seed=None)
-            self.net_ = restore_net(self, net_state, skeleton)
+    def _net_skeleton(self, n_outputs):
+        """An unfitted net of this estimator's kind, for loading (see _persistence)."""
+        # The validation split's seed only matters to fit, which builds a new net.
+        return self._build_net(n_outputs, seed=None)

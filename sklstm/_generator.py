@@ -13,7 +13,7 @@ from torch.nn import functional as F
 
 from ._base import TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
-from ._persistence import plain_state, restore_net, split_state
+from ._persistence import PlainStateMixin
 from ._precision import MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
 from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
@@ -37,7 +37,7 @@ class _NextTokenNet(MixedPrecisionNet):
         return self.criterion_(y_pred.transpose(1, 2), y_true)
 
 
-class LSTMTextGenerator(BaseEstimator):
+class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
     """Character- or word-level LSTM language model that generates text.
 
     ``fit`` learns to predict each token of the training texts from the tokens
@@ -518,17 +518,9 @@ class LSTMTextGenerator(BaseEstimator):
         id_to_token[self.boundary_id_] = "\n"
         return self.tokenizer_._join(id_to_token[i] for i in ids)
 
-    def __getstate__(self):
-        # The fitted net as plain values and arrays (see _persistence), so that
-        # skops.io loads the model without running code from the file.
-        return plain_state(super().__getstate__())
-
-    def __setstate__(self, state):
-        state, net_state = split_state(state, type(self).__name__)
-        super().__setstate__(state)
-        if net_state is not None:
-            skeleton = self._build_net(n_ids=net_state["params"]["module__n_outputs"])
-            self.net_ = restore_net(self, net_state, skeleton)
+    def _net_skeleton(self, n_outputs):
+        """An unfitted net of this estimator's kind, for loading (see _persistence)."""
+        return self._build_net(n_ids=n_outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

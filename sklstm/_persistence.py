@@ -223,3 +223,23 @@ def device_available(device):
     except ValueError:
         return False
     return True
+
+
+class PlainStateMixin:
+    """``__getstate__`` / ``__setstate__`` for the estimators that hold a skorch net.
+
+    pickle, joblib and skops.io then all see the fitted net as plain values and
+    arrays (see :func:`plain_state`). The estimator provides
+    ``_net_skeleton(n_outputs)``, an unfitted net of its own kind, which
+    loading fills with the saved weights.
+    """
+
+    def __getstate__(self):
+        return plain_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        state, net_state = split_state(state, type(self).__name__)
+        super().__setstate__(state)
+        if net_state is not None:
+            skeleton = self._net_skeleton(net_state["params"]["module__n_outputs"])
+            self.net_ = restore_net(self, net_state, skeleton)

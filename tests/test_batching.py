@@ -116,9 +116,11 @@ def test_fit_indexes_the_data_once_per_batch_not_per_sample(monkeypatch):
 
     calls = []
     original = skorch.dataset.multi_indexing
-    monkeypatch.setattr(
-        skorch.dataset, "multi_indexing", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
-    )
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(skorch.dataset, "multi_indexing", counted)
     ids = np.random.default_rng(0).integers(0, 9, size=(200, 6))
     model = LSTMClassifier(units=4, max_epochs=2, batch_size=16, early_stopping=True,
                            validation_fraction=0.2, random_state=0)

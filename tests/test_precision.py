@@ -78,7 +78,8 @@ def test_precision_defaults_to_float32_and_is_a_parameter(cls):
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_unknown_precision_is_refused(cls):
     X, y = token_data()
-    fit_args = (TEXTS,) if cls is LSTMTextGenerator else (X, y if cls is LSTMClassifier else X[:, 0])
+    target = y if cls is LSTMClassifier else X[:, 0]
+    fit_args = (TEXTS,) if cls is LSTMTextGenerator else (X, target)
     with pytest.raises(
         ValueError,
         # (a set: printed in either order)
@@ -133,10 +134,12 @@ def test_without_torchs_capabilities_the_cpuinfo_flags_are_read(tmp_path, monkey
 
 
 def test_unsupported_devices_warn_and_compute_in_float32(plain_cpu, monkeypatch):
-    with pytest.warns(UserWarning, match=r"LSTMClassifier\(precision='bfloat16'\) " + NO_BF16_MESSAGE):
+    message = r"LSTMClassifier\(precision='bfloat16'\) " + NO_BF16_MESSAGE
+    with pytest.warns(UserWarning, match=message):
         assert effective_precision("bfloat16", torch.device("cpu"), "LSTMClassifier") == "float32"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
-    with pytest.warns(UserWarning, match=r"computes in float32: the GPU cuda:1 does not support bfloat16"):
+    message = r"computes in float32: the GPU cuda:1 does not support bfloat16"
+    with pytest.warns(UserWarning, match=message):
         assert effective_precision("bfloat16", torch.device("cuda:1"), "LSTMRegressor") == "float32"
     with pytest.warns(UserWarning, match=r"on CPU and CUDA devices only, not on 'mps'"):
         assert effective_precision("bfloat16", torch.device("mps"), "LSTMRegressor") == "float32"
@@ -306,7 +309,9 @@ def test_padding_invariance_holds_in_bf16(bf16_cpu):
         inside[row, :half] = X[row, :half]
         inside[row, half + 4 : length + 4] = X[row, half:length]
     for padded in (pre, inside):
-        np.testing.assert_allclose(model.predict_proba(padded), expected, atol=BF16_PROBABILITY_ATOL)
+        np.testing.assert_allclose(
+            model.predict_proba(padded), expected, atol=BF16_PROBABILITY_ATOL
+        )
         np.testing.assert_array_equal(model.predict_proba(padded), expected)
 
 

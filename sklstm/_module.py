@@ -348,9 +348,10 @@ class LSTMNet(nn.Module):
     def _output(self, features):
         """Dropout and the linear head, in float32 even under mixed precision.
 
-        Under ``torch.autocast`` the LSTM computes in bfloat16 (its cost);
-        the head reads its features cast back, so that the outputs (scores,
-        logits) are float32 computations.
+        Under ``torch.autocast`` (``precision='bfloat16'``) the LSTM computes
+        in bfloat16, where the time goes; the head reads its features cast
+        back to float32, so that the outputs (scores, logits) are float32
+        computations.
         """
         if features.dtype != self.head.weight.dtype:
             with torch.autocast(features.device.type, enabled=False):

@@ -239,6 +239,10 @@ class PlainStateMixin:
 
     def __setstate__(self, state):
         state, net_state = split_state(state, type(self).__name__)
+        # A model saved by an earlier sklstm lacks the parameters added since:
+        # they take their defaults, as in a model made today.
+        for name, default in type(self)().get_params(deep=False).items():
+            state.setdefault(name, default)
         super().__setstate__(state)
         if net_state is not None:
             skeleton = self._net_skeleton(net_state["params"]["module__n_outputs"])

@@ -1,17 +1,19 @@
 """Mixed precision: the ``precision`` parameter, bfloat16 support, autocast.
 
 With ``precision='bfloat16'`` the module's forward pass runs under
-``torch.autocast``: the LSTM (oneDNN's kernel on CPU) and the linear head
-compute in bfloat16, while the weights, their gradients and Adam's moments
-stay float32, and the module's outputs are cast back to float32 before the
-loss, the validation score or a prediction reads them.
+``torch.autocast``: the LSTM (oneDNN's kernel on CPU, forward and backward)
+computes in bfloat16, while the embedding, the output layer (see
+``LSTMNet._output``), the weights, their gradients and Adam's moments stay
+float32, and the module's outputs are float32 before the loss, the
+validation score or a prediction reads them. A batch of a single row computes
+in float32 (``MIN_MIXED_PRECISION_ROWS``).
 
 bfloat16 pays only where the hardware computes it natively: on CPU,
 ``avx512_bf16`` or ``amx_bf16`` (x86) or ``bf16`` (ARM), as reported by
 :func:`torch.cpu.get_capabilities` (or, with a torch too old to have it, the
 flags of ``/proc/cpuinfo``); on CUDA, :func:`torch.cuda.is_bf16_supported`.
-Elsewhere oneDNN would emulate it, slower than float32, so the estimators warn
-and compute in float32.
+Elsewhere bfloat16 is emulated, typically more slowly than float32, so the
+estimators warn and compute in float32.
 """
 
 import warnings

@@ -102,7 +102,7 @@ def test_numeric_sequences_are_shuffled_as_a_shuffling_dataloader_does():
     ours = [y.tolist() for _, y in LengthGroupedLoader(dataset, batch_size=4, shuffle=True)]
     torch.manual_seed(3)
     torchs = [y.tolist() for _, y in DataLoader(dataset, batch_size=4, shuffle=True)]
-    assert ours == torchs and sorted(sum(ours, [])) == list(range(10))
+    assert ours == torchs and sorted(index for batch in ours for index in batch) == list(range(10))
     in_order = [y.tolist() for _, y in LengthGroupedLoader(dataset, batch_size=4, shuffle=False)]
     assert in_order == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 

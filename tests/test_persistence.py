@@ -315,3 +315,23 @@ def test_skops_never_unpickles_bytes_in_place_of_weights(fitted, tmp_path, monke
     with pytest.raises(ValueError, match=expected):
         sio.load(path, trusted=SKLSTM_TYPES)
     assert not marker.exists()
+
+
+def test_a_model_saved_before_newer_parameters_existed_loads_with_their_defaults():
+    import pickle
+
+    import numpy as np
+
+    from sklstm import LSTMClassifier
+
+    X = np.array([[2, 3, 0], [3, 2, 2], [4, 5, 0], [5, 4, 4]] * 5)
+    y = ["a", "a", "b", "b"] * 5
+    model = LSTMClassifier(units=4, max_epochs=1, random_state=0).fit(X, y)
+    state = model.__getstate__()
+    for name in ("precision", "embeddings", "warm_start", "callbacks"):
+        del state[name]  # as an earlier version saved it
+    old = LSTMClassifier.__new__(LSTMClassifier)
+    old.__setstate__(state)
+    assert old.precision == "float32" and old.embeddings is None
+    np.testing.assert_array_equal(old.predict_proba(X), model.predict_proba(X))
+    assert pickle.loads(pickle.dumps(old)).get_params() == model.get_params()

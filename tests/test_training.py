@@ -468,7 +468,7 @@ def test_callbacks_survive_clone_and_grid_search():
 
 
 def test_checkpoint_with_safetensors(tmp_path):
-    pytest.importorskip("safetensors", reason="safetensors is not installed (the tests extra has it)")
+    pytest.importorskip("safetensors", reason="safetensors is not installed (tests extra)")
     X, y = ids_and_labels(n=80)
     checkpoint = Checkpoint(
         monitor="valid_loss_best", dirname=str(tmp_path), use_safetensors=True,

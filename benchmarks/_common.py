@@ -87,6 +87,24 @@ def load_split(n_samples=None):
     return list(texts_train), list(texts_test), np.asarray(y_train), np.asarray(y_test)
 
 
+def load_demo_split():
+    """The shipped demo sentences split 80/20 as the tweets are.
+
+    Returns ``texts_train, texts_test, y_train, y_test``.
+    """
+    from sklstm.datasets import load_sentences
+
+    sentences = load_sentences()
+    texts_train, texts_test, y_train, y_test = train_test_split(
+        list(sentences.data),
+        sentences.target,
+        test_size=TEST_SIZE,
+        stratify=sentences.target,
+        random_state=RANDOM_STATE,
+    )
+    return list(texts_train), list(texts_test), np.asarray(y_train), np.asarray(y_test)
+
+
 # -- the hand-written PyTorch reference -------------------------------------------
 
 #: LSTMClassifier settings that train what the hand-written loop trains: the

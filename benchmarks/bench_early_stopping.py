@@ -20,9 +20,15 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit_row, load_split, make_parser
+from _common import (
+    RANDOM_STATE,
+    apply_threads,
+    emit_row,
+    load_demo_split,
+    load_split,
+    make_parser,
+)
 from sklstm import CharTokenizer, LSTMClassifier
-from sklstm.datasets import load_sentences
 
 MAX_LENGTH = {"char": 140, "word": 40}
 SIZES = (25, 50, 100, 200, 400, 800, 1600)
@@ -50,14 +56,7 @@ def main():
     if args.data == "tweets":
         texts_train, texts_test, y_train, y_test = load_split()
     else:
-        sentences = load_sentences()
-        texts_train, texts_test, y_train, y_test = train_test_split(
-            list(sentences.data),
-            sentences.target,
-            test_size=TEST_SIZE,
-            stratify=sentences.target,
-            random_state=RANDOM_STATE,
-        )
+        texts_train, texts_test, y_train, y_test = load_demo_split()
     sizes = [int(size) for size in args.sizes.split(",")]
     seeds = [int(seed) for seed in args.seeds.split(",")]
     if args.quick:

@@ -41,13 +41,18 @@ import statistics
 import time
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit, load_split, make_parser, rounded
+from _common import (
+    apply_threads,
+    emit,
+    load_demo_split,
+    load_split,
+    make_parser,
+    rounded,
+)
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm._precision import cpu_supports_bfloat16
-from sklstm.datasets import load_sentences
 
 MAX_LENGTH = {"char": 140, "word": 40}
 PRECISIONS = ("float32", "bfloat16")
@@ -234,14 +239,7 @@ def main():
             n_train=len(texts_train),
         )
     if args.part in ("quality", "all"):
-        sentences = load_sentences()
-        demo = train_test_split(
-            list(sentences.data),
-            sentences.target,
-            test_size=TEST_SIZE,
-            stratify=sentences.target,
-            random_state=RANDOM_STATE,
-        )
+        demo = load_demo_split()
         seeds = [int(seed) for seed in args.seeds.split(",")]
         seeds = seeds[:1] if args.quick else seeds
         splits = {"tweets": tweets, "demo": demo}

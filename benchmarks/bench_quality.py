@@ -15,12 +15,17 @@ import time
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit, load_split, make_parser, rounded
+from _common import (
+    apply_threads,
+    emit,
+    load_demo_split,
+    load_split,
+    make_parser,
+    rounded,
+)
 from sklstm import CharTokenizer, LSTMClassifier
-from sklstm.datasets import load_sentences
 
 PIPELINES = {
     "lstm_word": lambda: make_pipeline(
@@ -58,14 +63,7 @@ def main():
     args = parser.parse_args()
     apply_threads(args.threads)
     tweets = load_split(n_samples=3000 if args.quick else None)
-    sentences = load_sentences()
-    demo = train_test_split(
-        list(sentences.data),
-        sentences.target,
-        test_size=TEST_SIZE,
-        stratify=sentences.target,
-        random_state=RANDOM_STATE,
-    )
+    demo = load_demo_split()
     ratios, absolute = {}, {}
     for data_name, split in (("tweets", tweets), ("demo", demo)):
         accuracy, seconds, epochs = evaluate(split)

@@ -32,12 +32,18 @@ import time
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from _common import RANDOM_STATE, TEST_SIZE, apply_threads, emit_row, load_split, make_parser
+from _common import (
+    RANDOM_STATE,
+    apply_threads,
+    emit_row,
+    load_demo_split,
+    load_split,
+    make_parser,
+)
 from sklstm import CharTokenizer, LSTMClassifier
-from sklstm.datasets import load_sentences
 
 MAX_LENGTH = {"char": 140, "word": 40}
 TOKENIZER_PARAMETERS = {"min_frequency", "max_length"}
@@ -158,14 +164,7 @@ def main():
     if args.data == "tweets":
         texts_train, texts_test, y_train, y_test = load_split(3000 if args.quick else None)
     else:
-        sentences = load_sentences()
-        texts_train, texts_test, y_train, y_test = train_test_split(
-            list(sentences.data),
-            sentences.target,
-            test_size=TEST_SIZE,
-            stratify=sentences.target,
-            random_state=RANDOM_STATE,
-        )
+        texts_train, texts_test, y_train, y_test = load_demo_split()
     settings = args.settings.split(",") if args.settings else SETTINGS[args.level]
     if args.cv:
         seeds = [int(seed) for seed in args.seeds.split(",")]

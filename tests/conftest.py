@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor, LSTMTextGenerator
+from sklstm._module import LSTMNet
 
 #: Small, fast settings of each estimator for the tests (the tests import it
 #: through ``fast``): one table instead of a helper per test module.
@@ -14,6 +15,20 @@ FAST_PARAMS = {
         "max_length": 24, "units": 32, "max_epochs": 60, "learning_rate": 0.02, "random_state": 0,
     },
 }
+
+
+def fail_on_forward_call(monkeypatch, call, error):
+    """Make LSTMNet.forward raise ``error`` on its ``call``-th call (1-based)."""
+    original = LSTMNet.forward
+    calls = {"count": 0}
+
+    def forward(self, *args, **kwargs):
+        calls["count"] += 1
+        if calls["count"] == call:
+            raise error
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LSTMNet, "forward", forward)
 
 
 def fast(cls, **params):

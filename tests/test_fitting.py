@@ -8,6 +8,7 @@ every estimator).
 import numpy as np
 import pytest
 import torch
+from conftest import fail_on_forward_call
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -28,18 +29,6 @@ def ids_and_labels(n=40, seed=0):
     return X, y
 
 
-def fail_on_forward_call(monkeypatch, call, error):
-    """Make LSTMNet.forward raise ``error`` on its ``call``-th call (1-based)."""
-    original = LSTMNet.forward
-    calls = {"count": 0}
-
-    def forward(self, *args, **kwargs):
-        calls["count"] += 1
-        if calls["count"] == call:
-            raise error
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(LSTMNet, "forward", forward)
 
 
 # -- 1. defaults on small data ---------------------------------------------------

@@ -10,7 +10,9 @@ from sklearn.pipeline import make_pipeline
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor
 from sklstm.plotting import plot_history
 
-matplotlib = pytest.importorskip("matplotlib")
+matplotlib = pytest.importorskip(
+    "matplotlib", reason="matplotlib is not installed (the tests extra has it)"
+)
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import fast
+from conftest import fail_on_forward_call, fast
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -18,7 +18,6 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback, Checkpoint, LRScheduler
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
-from sklstm._module import LSTMNet
 from sklstm._training import warn_if_not_converged
 
 ANSI = re.compile(r"\x1b\[")
@@ -35,17 +34,6 @@ def tiny(cls=LSTMClassifier, **params):
     # Two epochs: the epoch counts and convergence tests below rely on it.
     return fast(cls, **{"units": 4, "max_epochs": 2, "early_stopping": False, **params})
 
-def fail_on_forward_call(monkeypatch, call, error):
-    original = LSTMNet.forward
-    calls = {"count": 0}
-
-    def forward(self, *args, **kwargs):
-        calls["count"] += 1
-        if calls["count"] == call:
-            raise error
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(LSTMNet, "forward", forward)
 
 
 class StartRecorder(Callback):

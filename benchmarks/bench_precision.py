@@ -20,6 +20,19 @@ see the user guide, "Precision") against ``precision='float32'``. Figures
   ``predict_proba`` on token ids over ``--calls`` calls (200), the two
   precisions called in turn (below 1: bfloat16 answers faster).
 
+The ceiling (``bare_*``, below 1: bfloat16 is faster): what the hardware
+gives the bare layers, with no sklstm around them, measured in the same run.
+``HandwrittenLSTM`` (Embedding 32 -> LSTM 64 -> Linear 3, the model of the
+issue that asked for bfloat16) on random ids of 70 steps, every row full, the
+two precisions called in turn ``BARE_CALLS`` times and the fastest call of
+each kept: ``bare_train_step_{32,64}_rows_bf16_vs_fp32`` is one training step
+(forward under autocast, cross-entropy in float32, backward, Adam) on 32 rows
+(the classifier's ``batch_size``) and 64, and
+``bare_inference_{64,256}_rows_bf16_vs_fp32`` one forward pass under
+``torch.inference_mode`` on 64 rows (the rows of a prediction batch) and 256.
+sklstm's ratios cannot beat these: the layers are the same, and sklstm's
+other work (compacting, pooling, skorch's loop) does not speed up in bfloat16.
+
 Both predictions use the weights of one float32 fit (one epoch): only the
 arithmetic differs (``set_params(precision=...)`` after fit), and the largest
 difference of their probabilities is reported too. The fit and throughput
@@ -34,16 +47,23 @@ sentences, 80/20 stratified, random_state=0), at word and character level,
 for ``random_state`` 0, 1 and 2 (``--seeds``), in each precision; the ratios
 are the mean test accuracies (bfloat16 divided by float32), and ``absolute``
 has each accuracy, the difference of the means in points and the epochs run.
-``--data demo`` (or ``tweets``) scores one data set only.
+``--data demo`` (or ``tweets``) scores one data set only, ``--level char``
+(or ``word``) one level; ``--seeds 0-14`` is a range. ``absolute`` also has
+``points_standard_error`` (the standard error of the seeds' paired
+differences) and ``accuracy_predicting_in_other_precision``: each fitted
+model's accuracy when it predicts in the other precision, which tells the
+rounding of the predictions apart from where training led.
 """
 
 import statistics
 import time
 
 import numpy as np
+import torch
 from sklearn.pipeline import make_pipeline
 
 from _common import (
+    HandwrittenLSTM,
     apply_threads,
     emit,
     load_demo_split,
@@ -58,6 +78,51 @@ MAX_LENGTH = {"char": 140, "word": 40}
 PRECISIONS = ("float32", "bfloat16")
 N_PREDICT = 1000
 WARM_UP_CALLS = 20
+# The ceiling: timed calls of each bare step (fastest kept), and their shape.
+BARE_CALLS = 60
+BARE_STEPS = 70
+BARE_TRAIN_ROWS = (32, 64)
+BARE_INFERENCE_ROWS = (64, 256)
+
+
+def measure_bare(vocabulary_size, calls):
+    """Fastest bare training step and inference call of each precision, in seconds."""
+    torch.manual_seed(0)
+    model = HandwrittenLSTM(vocabulary_size, n_classes=3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def autocast(precision):
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16")
+
+    def train_step(precision, ids, targets):
+        with autocast(precision):
+            outputs = model(ids)
+        loss = torch.nn.functional.cross_entropy(outputs.float(), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    def inference(precision, ids, _):
+        with torch.inference_mode(), autocast(precision):
+            model(ids).float()
+
+    cases = [("train_step", rows, train_step) for rows in BARE_TRAIN_ROWS]
+    cases += [("inference", rows, inference) for rows in BARE_INFERENCE_ROWS]
+    best = {}
+    for kind, rows, step in cases:
+        ids = torch.randint(1, vocabulary_size, (rows, BARE_STEPS))
+        targets = torch.randint(0, 3, (rows,))
+        for precision in PRECISIONS:  # warm-up: oneDNN builds its kernels
+            for _ in range(3):
+                step(precision, ids, targets)
+        for _ in range(calls):
+            for precision in PRECISIONS:
+                start = time.perf_counter()
+                step(precision, ids, targets)
+                seconds = time.perf_counter() - start
+                key = (kind, rows, precision)
+                best[key] = min(best.get(key, np.inf), seconds)
+    return best
 
 
 def measure_fit(texts_train, y_train, epochs, repeats, threads, batch_size):
@@ -139,22 +204,38 @@ def measure_predict(texts_train, texts_test, y_train, calls, repeats, threads):
     return throughput, median_ms, float(difference.max()), float(agreement)
 
 
-def measure_quality(splits, seeds, threads):
-    """Test accuracy of each (data, level, precision, seed)."""
-    accuracy, epochs = {}, {}
+def measure_quality(splits, levels, seeds, threads):
+    """Test accuracy of each (data, level, precision, seed).
+
+    Also the accuracy of the same fitted model predicting in the other
+    precision (``set_params(precision=...)`` after fit): it tells the
+    rounding of the predictions apart from where training led.
+    """
+    accuracy, other, epochs = {}, {}, {}
     for data_name, (texts_train, texts_test, y_train, y_test) in splits.items():
-        for level in ("word", "char"):
+        for level in levels:
             for precision in PRECISIONS:
                 key = f"{data_name}_{level}_{precision}"
-                accuracy[key], epochs[key] = [], []
+                accuracy[key], other[key], epochs[key] = [], [], []
+                other_precision = PRECISIONS[1 - PRECISIONS.index(precision)]
                 for seed in seeds:
                     model = make_pipeline(
                         CharTokenizer(level=level, max_length=MAX_LENGTH[level]),
                         LSTMClassifier(precision=precision, n_threads=threads, random_state=seed),
                     ).fit(texts_train, y_train)
                     accuracy[key].append(round(float(model.score(texts_test, y_test)), 4))
+                    model[-1].set_params(precision=other_precision)
+                    other[key].append(round(float(model.score(texts_test, y_test)), 4))
                     epochs[key].append(model[-1].n_iter_)
-    return accuracy, epochs
+    return accuracy, other, epochs
+
+
+def parse_seeds(text):
+    """``'0,1,2'`` or ``'0-14'`` (both ends included) as a list of ints."""
+    if "-" in text:
+        first, last = text.split("-")
+        return list(range(int(first), int(last) + 1))
+    return [int(seed) for seed in text.split(",")]
 
 
 def main():
@@ -171,6 +252,8 @@ def main():
                         help="batch_size of the timed fits (default: the classifier's, 32)")
     parser.add_argument("--data", choices=["tweets", "demo", "all"], default="all",
                         help="data sets of the accuracy part (default: all)")
+    parser.add_argument("--level", choices=["word", "char", "all"], default="all",
+                        help="tokenization levels of the accuracy part (default: all)")
     parser.add_argument("--seeds", default="0,1,2",
                         help="random_state values of the accuracy part (default 0,1,2)")
     args = parser.parse_args()
@@ -194,6 +277,18 @@ def main():
         throughput, median_ms, max_difference, agreement = measure_predict(
             texts_train, texts_test, y_train, calls, args.repeats + 1, args.threads
         )
+        vocabulary_size = len(CharTokenizer().fit(texts_train).vocabulary_) + 2
+        bare = measure_bare(vocabulary_size, 10 if args.quick else BARE_CALLS)
+        ratios.update({
+            f"bare_{kind}_{rows}_rows_bf16_vs_fp32": (
+                bare[kind, rows, "bfloat16"] / bare[kind, rows, "float32"]
+            )
+            for kind, rows in sorted({(kind, rows) for kind, rows, _ in bare})
+        })
+        absolute["bare_best_ms"] = {
+            f"{kind}_{rows}_rows_{precision}": rounded(1e3 * seconds)
+            for (kind, rows, precision), seconds in bare.items()
+        }
         ratios.update(
             fit_seconds_per_epoch_bf16_vs_fp32=(
                 seconds["wall", "bfloat16"] / seconds["wall", "float32"]
@@ -235,32 +330,54 @@ def main():
             fit_batch_size=args.batch_size or 32,
             repeats=args.repeats,
             calls=calls,
+            bare_calls=10 if args.quick else BARE_CALLS,
+            bare_steps=BARE_STEPS,
             n_predict=N_PREDICT,
             n_train=len(texts_train),
         )
     if args.part in ("quality", "all"):
         demo = load_demo_split()
-        seeds = [int(seed) for seed in args.seeds.split(",")]
+        seeds = parse_seeds(args.seeds)
         seeds = seeds[:1] if args.quick else seeds
         splits = {"tweets": tweets, "demo": demo}
         if args.data != "all":
             splits = {args.data: splits[args.data]}
-        accuracy, epochs_run = measure_quality(splits, seeds, args.threads)
-        points = {}
+        levels = ("word", "char") if args.level == "all" else (args.level,)
+        accuracy, other, epochs_run = measure_quality(splits, levels, seeds, args.threads)
+        points, standard_error = {}, {}
         for data_name in splits:
-            for level in ("word", "char"):
+            for level in levels:
                 name = f"{data_name}_{level}"
                 mean = {p: float(np.mean(accuracy[f"{name}_{p}"])) for p in PRECISIONS}
                 ratios[f"{name}_accuracy_bf16_vs_fp32"] = mean["bfloat16"] / mean["float32"]
                 points[name] = round(100 * (mean["bfloat16"] - mean["float32"]), 2)
-        absolute.update(accuracy=accuracy, points_bf16_minus_fp32=points, epochs=epochs_run)
-        settings.update(seeds=list(seeds), data=list(splits), lstm="LSTMClassifier() defaults")
+                # Each seed's pair of fits: the spread of their differences.
+                paired = 100 * np.subtract(
+                    accuracy[f"{name}_bfloat16"], accuracy[f"{name}_float32"]
+                )
+                if len(paired) > 1:
+                    standard_error[name] = round(
+                        float(paired.std(ddof=1) / np.sqrt(len(paired))), 2
+                    )
+        absolute.update(
+            accuracy=accuracy,
+            accuracy_predicting_in_other_precision=other,
+            points_bf16_minus_fp32=points,
+            points_standard_error=standard_error,
+            epochs=epochs_run,
+        )
+        settings.update(
+            seeds=list(seeds), data=list(splits), levels=list(levels),
+            lstm="LSTMClassifier() defaults",
+        )
     emit(
         "precision",
         quick=args.quick,
         ratios=ratios,
         lower_is_better=[
-            name for name in ratios if name.startswith(("fit_seconds", "cpu_fit", "single_text"))
+            name
+            for name in ratios
+            if name.startswith(("fit_seconds", "cpu_fit", "single_text", "bare_"))
         ],
         absolute=absolute,
         settings=settings,

@@ -109,7 +109,7 @@ def test_support_is_read_from_the_cpu_capabilities(capabilities, expected):
 
 def test_cpu_support_matches_torchs_capabilities():
     if not hasattr(torch.cpu, "get_capabilities"):
-        pytest.skip(f"torch {torch.__version__} has no torch.cpu.get_capabilities")
+        pytest.skip(reason=f"torch {torch.__version__} has no torch.cpu.get_capabilities")
     capabilities = torch.cpu.get_capabilities()
     assert cpu_supports_bfloat16() == bool(
         capabilities.get("avx512_bf16") or capabilities.get("amx_bf16") or capabilities.get("bf16")

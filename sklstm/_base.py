@@ -29,6 +29,15 @@ from ._fitting import (
 from ._module import LSTMNet
 from ._persistence import PlainStateMixin
 from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
+from ._pretraining import (
+    FINE_TUNING,
+    fine_tuning_callbacks,
+    layer_learning_rates,
+    parameter_names,
+    pretrain,
+    split_unlabeled,
+    start_from_language_model,
+)
 from ._runtime import draw_seed
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
 from ._training import (
@@ -102,6 +111,7 @@ def build_net(
     train_split=None,
     callbacks=(),
     precision="float32",
+    param_groups=None,
 ):
     """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
@@ -112,7 +122,9 @@ def build_net(
     ``callbacks`` come in the order they run, progress included (see
     ``_training.progress_callbacks``): skorch's own table stays off.
     ``precision`` is what the device computes in (see
-    ``_precision.effective_precision``).
+    ``_precision.effective_precision``). ``param_groups``: skorch's
+    ``optimizer__param_groups`` (learning rates per layer, see
+    ``_pretraining.layer_learning_rates``).
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
@@ -121,6 +133,8 @@ def build_net(
     optimizer = {"optimizer": torch.optim.Adam}
     if weight_decay:
         optimizer = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay}
+    if param_groups:
+        optimizer["optimizer__param_groups"] = param_groups
     clipping = []
     if gradient_clip is not None:
         clipping = [GradientNormClipping(gradient_clip_value=gradient_clip)]
@@ -188,6 +202,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
+        "pretraining_epochs": [Interval(Integral, 0, None, closed="left")],
+        "fine_tuning": [StrOptions(set(FINE_TUNING))],
     }
 
     @abstractmethod
@@ -213,6 +229,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         n_iter_no_change,
         warm_start,
         input_type,
+        pretraining_epochs,
+        fine_tuning,
         callbacks,
         device,
         n_threads,
@@ -239,6 +257,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.input_type = input_type
+        self.pretraining_epochs = pretraining_epochs
+        self.fine_tuning = fine_tuning
         self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
@@ -334,6 +354,11 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         previous = getattr(self, "net_", None)
         continuing = previous is not None
         vocabulary = vocabulary_of(X)
+        # pretraining_epochs > 0: rows of y marked unlabeled train only the
+        # language model (see _pretraining).
+        X, y, sample_weight, unlabeled = split_unlabeled(
+            self, X, y, sample_weight, continuing or partial
+        )
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
@@ -353,7 +378,12 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
                 self.vocabulary_size_ = max(self.vocabulary_size_, int(X.max()) + 1)
         if vocabulary is not None or not continuing:
             self._token_vocabulary = vocabulary
-        embedding_ids = self._check_token_ids_against_embeddings(X)
+        pretraining_ids = None
+        if self.pretraining_epochs and not continuing:
+            pretraining_ids = self._language_model_input(X, unlabeled)
+        embedding_ids = self._check_token_ids_against_embeddings(
+            X if pretraining_ids is None else pretraining_ids
+        )
         if continuing and embedding_ids is not None:
             old_ids = self._embedding_ids
             embedding_ids = old_ids if partial else np.union1d(old_ids, embedding_ids)
@@ -370,8 +400,21 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         precision = effective_precision(self.precision, device, type(self).__name__)
         seed = draw_seed(self.random_state)
         n_before = self.n_iter_ if continuing else 0
+        initial_weights = None
+        if pretraining_ids is not None:
+            initial_weights = pretrain(
+                self, pretraining_ids, n_unlabeled=len(pretraining_ids) - len(X),
+                seed=seed, device=device, precision=precision,
+            )
+            if self.verbose:
+                print_line(
+                    f"Fine-tuning: {len(X)} labeled texts, fine_tuning={self.fine_tuning!r}"
+                )
+        elif not continuing:
+            self.pretraining_history_ = []
         net = self._build_net(
-            n_outputs, seed, device, precision, header=not (partial and continuing)
+            n_outputs, seed, device, precision, header=not (partial and continuing),
+            fine_tuning=initial_weights is not None,
         )
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
@@ -379,6 +422,11 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         self.net_ = train(
             net, inputs, targets, previous=previous, seed=seed,
             n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
+            start=None if initial_weights is None else (
+                lambda module: start_from_language_model(
+                    module, initial_weights, type(self).__name__
+                )
+            ),
         )
         self.history_ = [
             *(self.history_ if continuing else []),
@@ -389,6 +437,27 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             monitor = "valid_loss" if self.do_early_stopping_ else "train_loss"
             # warn_if_not_converged < _fit < fit_atomically < fit < _fit_context < caller
             warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
+
+    def _language_model_input(self, X, unlabeled):
+        """The token ids of every row, labeled and unlabeled, for the language model.
+
+        Widens ``vocabulary_size_`` to the unlabeled rows' ids, so that the
+        embedding has a row for every token the language model learns.
+        """
+        name = type(self).__name__
+        if self.input_type_ != "tokens":
+            raise ValueError(
+                f"pretraining_epochs={self.pretraining_epochs} trains a language model "
+                "over token ids, but X was read as numeric sequences. Pass token ids "
+                "(a CharTokenizer's output) or set pretraining_epochs=0."
+            )
+        if unlabeled is None:
+            return X
+        unlabeled, _ = validate_lstm_input(self, unlabeled, keep_new_ids=True)
+        self.vocabulary_size_ = max(self.vocabulary_size_, int(unlabeled.max()) + 1)
+        if self.verbose:
+            print_line(f"{name}: {len(X)} labeled and {len(unlabeled)} unlabeled rows")
+        return np.concatenate([X, unlabeled])
 
     def _check_token_ids_against_embeddings(self, X):
         """With ``embeddings``: the ids given a trainable row (see LSTMNet).
@@ -464,8 +533,15 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             )
         return True
 
-    def _build_net(self, n_outputs, seed, device="cpu", precision="float32", header=True):
-        """The skorch net of this fit; ``header``: progress lines start with one."""
+    def _build_net(
+        self, n_outputs, seed, device="cpu", precision="float32", header=True,
+        fine_tuning=False,
+    ):
+        """The skorch net of this fit; ``header``: progress lines start with one.
+
+        ``fine_tuning``: the net starts from a pretrained language model and
+        trains under the ``fine_tuning`` schedule.
+        """
         if self.input_type_ == "tokens":
             module_input = {"vocabulary_size": self.vocabulary_size_}
             if self.embeddings is not None:
@@ -504,6 +580,17 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
                     epoch_offset=epoch_offset,
                 ),
             ]
+        param_groups = None
+        if fine_tuning:
+            stopping = [*fine_tuning_callbacks(self.fine_tuning), *stopping]
+            param_groups = layer_learning_rates(
+                parameter_names(
+                    self.input_type_ == "tokens", self.num_layers, self.bidirectional
+                ),
+                self.num_layers,
+                self.learning_rate,
+                self.fine_tuning,
+            )
         callbacks = [
             *scoring,
             *check_callbacks(self.callbacks, type(self).__name__),
@@ -541,6 +628,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             train_split=train_split,
             callbacks=callbacks,
             precision=precision,
+            param_groups=param_groups,
         )
 
     # -- predict ---------------------------------------------------------------

@@ -101,18 +101,25 @@ def check_same_vocabulary(fitted, current, estimator_name):
             )
 
 
-def train(net, inputs, targets, *, previous, seed, n_threads, partial, embedding_rows=None):
+def train(
+    net, inputs, targets, *, previous, seed, n_threads, partial, embedding_rows=None,
+    start=None,
+):
     """Train ``net``: from scratch, or continuing from the fitted net ``previous``.
 
     Seeded with ``seed`` on ``n_threads`` torch threads (the caller's global
-    state is restored); ``partial`` runs one epoch. Raises a ValueError when
-    training left non-finite weights.
+    state is restored); ``partial`` runs one epoch. ``start``, if given, is
+    called with the freshly initialized module to set its starting weights
+    (a pretrained language model's). Raises a ValueError when training left
+    non-finite weights.
     """
     with seeded_rngs(seed), torch_threads(n_threads):
         if previous is not None:
             continue_from(net, previous, embedding_rows)
         else:
             net.initialize()
+            if start is not None:
+                start(net.module_)
         net.partial_fit(inputs, targets, **({"epochs": 1} if partial else {}))
     check_finite_weights(net.module_, net.lr)
     return net

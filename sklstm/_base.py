@@ -31,6 +31,7 @@ from ._persistence import PlainStateMixin
 from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
 from ._pretraining import (
     FINE_TUNING,
+    PRETRAINED_LAYERS,
     fine_tuning_callbacks,
     layer_learning_rates,
     parameter_names,
@@ -204,6 +205,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
         "pretraining_epochs": [Interval(Integral, 0, None, closed="left")],
         "fine_tuning": [StrOptions(set(FINE_TUNING))],
+        "pretrained_layers": [StrOptions(set(PRETRAINED_LAYERS))],
     }
 
     @abstractmethod
@@ -231,6 +233,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         input_type,
         pretraining_epochs,
         fine_tuning,
+        pretrained_layers,
         callbacks,
         device,
         n_threads,
@@ -259,6 +262,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         self.input_type = input_type
         self.pretraining_epochs = pretraining_epochs
         self.fine_tuning = fine_tuning
+        self.pretrained_layers = pretrained_layers
         self.callbacks = callbacks
         self.device = device
         self.n_threads = n_threads
@@ -408,7 +412,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             )
             if self.verbose:
                 print_line(
-                    f"Fine-tuning: {len(X)} labeled texts, fine_tuning={self.fine_tuning!r}"
+                    f"Fine-tuning: {len(X)} labeled texts, from the language model's "
+                    f"{self.pretrained_layers!r} layers, fine_tuning={self.fine_tuning!r}"
                 )
         elif not continuing:
             self.pretraining_history_ = []
@@ -424,7 +429,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
             start=None if initial_weights is None else (
                 lambda module: start_from_language_model(
-                    module, initial_weights, type(self).__name__
+                    module, initial_weights, type(self).__name__, self.pretrained_layers
                 )
             ),
         )
@@ -453,7 +458,11 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             )
         if unlabeled is None:
             return X
-        unlabeled, _ = validate_lstm_input(self, unlabeled, keep_new_ids=True)
+        # A stand-in y takes the full check, which keeps ids beyond the labeled
+        # rows' vocabulary (the fast path for predict reads them as unknown).
+        unlabeled, _ = validate_lstm_input(
+            self, unlabeled, np.zeros(len(unlabeled)), keep_new_ids=True
+        )
         self.vocabulary_size_ = max(self.vocabulary_size_, int(unlabeled.max()) + 1)
         if self.verbose:
             print_line(f"{name}: {len(X)} labeled and {len(unlabeled)} unlabeled rows")

@@ -12,10 +12,11 @@ from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._base import BaseLSTM
+from ._pretraining import ScoreLabeledRowsMixin
 from ._validation import StrOptions, _fit_context
 
 
-class LSTMClassifier(ClassifierMixin, BaseLSTM):
+class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
     """LSTM classifier for token-id sequences and numeric sequences.
 
     An embedding (for token ids), a stack of LSTM layers and a linear head,
@@ -278,7 +279,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         warm_start=False,
         input_type="auto",
         pretraining_epochs=0,
-        fine_tuning="discriminative",
+        fine_tuning="plain",
+        pretrained_layers="embedding",
         class_weight=None,
         callbacks=None,
         device="cpu",
@@ -309,6 +311,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             input_type=input_type,
             pretraining_epochs=pretraining_epochs,
             fine_tuning=fine_tuning,
+            pretrained_layers=pretrained_layers,
             callbacks=callbacks,
             device=device,
             n_threads=n_threads,

@@ -33,10 +33,11 @@ UNLABELED = -1
 # The language model predicts the most frequent tokens only, the others as one
 # "rare token" class: a word-level output layer over every word of 20,000
 # tweets (30,000 words) would cost a hundred times the LSTM per step on CPU.
-MAX_PREDICTED_TOKENS = 2000
+MAX_PREDICTED_TOKENS = 500
 # ULMFiT's ratio of learning rates between a layer and the one above it.
 DISCRIMINATIVE_FACTOR = 2.6
-FINE_TUNING = ("discriminative", "gradual", "ulmfit", "plain")
+FINE_TUNING = ("plain", "discriminative", "gradual", "ulmfit")
+PRETRAINED_LAYERS = ("embedding", "all")
 
 
 # -- which rows are unlabeled ---------------------------------------------------
@@ -222,8 +223,8 @@ def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
     return state
 
 
-def start_from_language_model(module, state, estimator_name):
-    """Copy the language model's embedding and LSTM weights into ``module``.
+def start_from_language_model(module, state, estimator_name, layers="all"):
+    """Copy the language model's embedding (and, ``layers='all'``, LSTM) weights into ``module``.
 
     Weights of another shape (the forward layers above the first of a
     bidirectional model, which read both directions) keep their fresh
@@ -242,6 +243,8 @@ def start_from_language_model(module, state, estimator_name):
             "token's vector. Pretrain and fine-tune on token ids from the same "
             "fitted CharTokenizer, in one fit (rows of y marked unlabeled)."
         )
+    if layers == "embedding":
+        state = {"embedding.weight": state["embedding.weight"]}
     with torch.no_grad():
         for name, tensor in state.items():
             if name in own and own[name].shape == tensor.shape:
@@ -311,3 +314,19 @@ class GradualUnfreezing(Callback):
 
 def fine_tuning_callbacks(fine_tuning):
     return [GradualUnfreezing()] if fine_tuning in ("gradual", "ulmfit") else []
+
+
+class ScoreLabeledRowsMixin:
+    """``score`` over the labeled rows only, where y marks unlabeled ones.
+
+    With ``pretraining_epochs > 0`` a model is fitted, and so cross-validated
+    (``GridSearchCV`` with its default scoring), on y holding unlabeled rows:
+    each test fold then holds some, which have no label to score against.
+    """
+
+    def score(self, X, y, sample_weight=None):
+        if self.pretraining_epochs and y is not None:
+            mask = unlabeled_mask(self, y)
+            if mask.any():
+                X, y, sample_weight, _ = split_unlabeled(self, X, y, sample_weight, False)
+        return super().score(X, y, sample_weight=sample_weight)

@@ -6,6 +6,7 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from ._base import BaseLSTM
+from ._pretraining import ScoreLabeledRowsMixin
 from ._validation import _fit_context, row_label
 
 # Targets beyond this (in absolute value) are refused: predictions a few
@@ -13,7 +14,7 @@ from ._validation import _fit_context, row_label
 MAX_TARGET_MAGNITUDE = 1e300
 
 
-class LSTMRegressor(RegressorMixin, BaseLSTM):
+class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
     """LSTM regressor for numeric sequences and token-id sequences.
 
     An embedding (for token ids), a stack of LSTM layers and a linear head,
@@ -230,7 +231,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         warm_start=False,
         input_type="auto",
         pretraining_epochs=0,
-        fine_tuning="discriminative",
+        fine_tuning="plain",
+        pretrained_layers="embedding",
         callbacks=None,
         device="cpu",
         n_threads=1,
@@ -260,6 +262,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             input_type=input_type,
             pretraining_epochs=pretraining_epochs,
             fine_tuning=fine_tuning,
+            pretrained_layers=pretrained_layers,
             callbacks=callbacks,
             device=device,
             n_threads=n_threads,

@@ -9,7 +9,9 @@ them (a random subset) where the whole rest would take too long. Each seed of
 
 * ``scratch``: ``CharTokenizer + LSTMClassifier()`` on the labeled texts;
 * ``pretrained``: the same with ``pretraining_epochs`` (and ``fine_tuning``),
-  on the labeled and unlabeled texts;
+  on the labeled and unlabeled texts; ``pretrained_all``, the same starting
+  from every layer of the language model (``pretrained_layers='all'``) with
+  ULMFiT's gradual unfreezing;
 * ``glove``: ``make_lstm_pipeline(embeddings='glove-6b-50d')`` on the labeled
   texts, and ``glove_pretrained``, the same with pretraining (word level);
 * ``tfidf``: TF-IDF (word 1-2-grams) + LogisticRegression on the labeled texts
@@ -78,7 +80,7 @@ def main():
     parser.add_argument("--fine-tuning", default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument(
-        "--methods", default="scratch,pretrained,glove,glove_pretrained,tfidf"
+        "--methods", default="scratch,pretrained,pretrained_all,glove,glove_pretrained,tfidf"
     )
     args = parser.parse_args()
     apply_threads(args.threads)
@@ -116,7 +118,9 @@ def main():
                 TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                 LogisticRegression(max_iter=1000),
             )
-        extra = pretraining if method.endswith("pretrained") else {}
+        extra = pretraining if "pretrained" in method else {}
+        if method == "pretrained_all":
+            extra = {**pretraining, "pretrained_layers": "all", "fine_tuning": "gradual"}
         if method.startswith("glove"):
             return make_lstm_pipeline(
                 LSTMClassifier(random_state=seed, **extra),
@@ -137,7 +141,7 @@ def main():
                 continue
             model = make(method, seed)
             fit_texts, fit_y = texts, labels
-            if method.endswith("pretrained"):
+            if "pretrained" in method:
                 fit_texts, fit_y = with_unlabeled(texts, labels, unlabeled)
             start = time.perf_counter()
             model.fit(fit_texts, fit_y)
@@ -172,7 +176,10 @@ def main():
         "mean_fit_seconds": {m: rounded(float(np.mean(v))) for m, v in seconds.items() if v},
         "settings": settings,
     }
-    for pretrained, reference in (("pretrained", "scratch"), ("glove_pretrained", "glove")):
+    comparisons = (
+        ("pretrained", "scratch"), ("pretrained_all", "scratch"), ("glove_pretrained", "glove")
+    )
+    for pretrained, reference in comparisons:
         if results.get(pretrained) and results.get(reference):
             summary[f"{pretrained}_points_over_{reference}"] = round(
                 100 * (np.mean(results[pretrained]) - np.mean(results[reference])), 2

@@ -108,6 +108,29 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         Token ids must be below 10 million in ``fit`` (the embedding table has
         a row for every id up to the largest); larger ones, such as timestamps,
         are refused with a pointer to ``input_type='sequences'``.
+    pretraining_epochs : int, default=0
+        Epochs of a language-model phase before the supervised fit; 0 runs
+        none. With token ids, the embedding and the LSTM first learn to
+        predict each token from the tokens before it, over every row of X:
+        rows whose target is NaN are unlabeled and serve this phase only
+        (as in :class:`~sklearn.semi_supervised.SelfTrainingClassifier`),
+        then the regressor trains on the labeled rows, starting from
+        ``pretrained_layers``. In a pipeline the tokenizer is fitted on every
+        text, labeled or not, so both phases read the same ids. ``score``
+        skips unlabeled rows. See the user guide, "Using unlabeled text".
+    fine_tuning : {'plain', 'discriminative', 'gradual', 'ulmfit'}, default='plain'
+        How the supervised phase trains a pretrained model (ULMFiT, Howard
+        & Ruder 2018): ``'plain'``, one learning rate; ``'discriminative'``,
+        each layer learns 2.6 times slower than the one above it;
+        ``'gradual'``, epoch k trains only the k layers nearest the output;
+        ``'ulmfit'``, both. None beat ``'plain'`` on CPU-sized data (user
+        guide, "Using unlabeled text").
+    pretrained_layers : {'embedding', 'all'}, default='embedding'
+        What starts from the language model: the embedding (the LSTM starts
+        fresh), or the embedding and the LSTM's forward layers (a
+        bidirectional model's backward layers, and its forward layers above
+        the first, start fresh). The output layer always starts fresh.
+        ``'embedding'`` measured better (user guide).
     callbacks : list of skorch callbacks or None, default=None
         Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
         callback)`` pairs, run with sklstm's own, as in
@@ -162,6 +185,10 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
     n_iter_ : int
         Number of epochs run, over every fit of a warm start and every call
         of ``partial_fit``.
+    pretraining_history_ : list of dict
+        One record per epoch of the language-model phase: ``epoch``,
+        ``train_loss`` (mean negative log-likelihood per token), ``dur``.
+        Empty when the fit did not pretrain (``pretraining_epochs=0``).
     do_early_stopping_ : bool
         Whether the last fit held out a validation part (see
         ``early_stopping``).

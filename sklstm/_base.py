@@ -383,7 +383,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         if vocabulary is not None or not continuing:
             self._token_vocabulary = vocabulary
         pretraining_ids = None
-        if self.pretraining_epochs and not continuing:
+        if self.pretraining_epochs and not (continuing or partial):
+            # partial_fit trains one epoch on its chunk: no language model.
             pretraining_ids = self._language_model_input(X, unlabeled)
         embedding_ids = self._check_token_ids_against_embeddings(
             X if pretraining_ids is None else pretraining_ids

@@ -17,6 +17,8 @@ construction; ``start_from_language_model`` still refuses weights whose
 embedding does not match the model it is given.
 """
 
+import os
+
 import numpy as np
 import pandas as pd
 import torch
@@ -179,7 +181,7 @@ def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
         # The boundary id stands beyond the vectors' table: its own trainable
         # row, the last one, dropped again below.
         module_input.update(
-            pretrained_embeddings=str(estimator.embeddings),
+            pretrained_embeddings=os.fspath(estimator.embeddings),
             trainable_ids=[*estimator._embedding_ids.tolist(), boundary_id],
         )
     if estimator.verbose:

@@ -248,3 +248,13 @@ def test_saved_and_exported_like_any_classifier(toy_sentiment_sentences, tmp_pat
     export_onnx(model, tmp_path / "model.onnx")
     served = sklstm.onnx.load(tmp_path / "model.onnx")
     np.testing.assert_allclose(served.predict_proba(texts), expected, rtol=0, atol=1e-5)
+
+
+def test_partial_fit_does_not_pretrain(toy_sentiment_sentences):
+    texts, labels = toy_sentiment_sentences
+    X = CharTokenizer().fit_transform(texts)
+    model = fast(LSTMClassifier, **PRETRAIN).partial_fit(X, labels, classes=np.unique(labels))
+    assert model.pretraining_history_ == []
+    _, y = semi_supervised(texts, labels)
+    with pytest.raises(ValueError, match="trains on labeled rows only"):
+        model.partial_fit(X, y)

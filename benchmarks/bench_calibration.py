@@ -15,6 +15,11 @@ wrong predictions made with a top probability above 0.95, for
   rows sklstm held out to fit its temperature (method ``'sigmoid'``, and
   ``'temperature'`` where the installed scikit-learn has it).
 
+The calibrated LSTM's line also gives the limits of any temperature on these
+test rows: the ECE at the temperature that is best on the test rows
+themselves, and the ECE that sampling alone gives a perfectly calibrated model
+of the same probabilities.
+
 One JSON line per (data, setting, model, seed), then one summary line with the
 means over the seeds and, as ratios, the calibrated LSTM's log loss over
 scikit-learn's sigmoid's (lower is better; at most 1 is the target).
@@ -23,6 +28,7 @@ scikit-learn's sigmoid's (lower is better; at most 1 is the target).
 import copy
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.frozen import FrozenEstimator
@@ -41,7 +47,7 @@ from _common import (
     rounded,
 )
 from sklstm import CharTokenizer, LSTMClassifier
-from sklstm._calibration import held_out_rows
+from sklstm._calibration import expected_calibration_error, fit_temperature, held_out_rows
 from sklstm._runtime import draw_seed
 
 GLOVE = "glove-6b-50d"
@@ -63,19 +69,6 @@ def lstm_pipeline(setting, seed, calibration):
     )
 
 
-def expected_calibration_error(proba, y_true, n_bins=N_BINS):
-    """ECE of the top class: the gap between confidence and accuracy, bin by bin."""
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == y_true
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    error = 0.0
-    for b in range(n_bins):
-        in_bin = bins == b
-        if in_bin.any():
-            error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
-    return float(error)
-
-
 def scores(proba, y_true):
     """The four figures of one model's probabilities on the test rows (y as indices)."""
     predicted = proba.argmax(axis=1)
@@ -84,8 +77,37 @@ def scores(proba, y_true):
     return {
         "accuracy": rounded(float(np.mean(~wrong))),
         "log_loss": rounded(log_loss(y_true, proba, labels=np.arange(proba.shape[1]))),
-        "ece": rounded(expected_calibration_error(proba, y_true)),
+        "ece": rounded(expected_calibration_error(proba.max(axis=1), ~wrong, N_BINS)),
         "wrong_above_095": rounded(float(confident_wrong.sum() / max(wrong.sum(), 1))),
+    }
+
+
+def temperature_limits(calibrated, texts_test, y_true, n_draws=200):
+    """What no temperature fitted on held-out rows can beat, on these test rows.
+
+    ``ece_at_test_optimal_temperature``: the ECE at the temperature that
+    minimises the log loss of the test rows themselves.
+    ``ece_of_perfect_calibration``: the mean ECE of the calibrated
+    probabilities against labels drawn from those very probabilities, which
+    measures the sampling noise of an ECE on this many rows.
+    """
+    classifier = calibrated[-1]
+    raw = classifier._raw_outputs(calibrated[:-1].transform(texts_test))
+    best = fit_temperature(raw, y_true)
+    proba = softmax(raw / best, axis=1)
+    optimal = expected_calibration_error(proba.max(axis=1), proba.argmax(axis=1) == y_true)
+    proba = calibrated.predict_proba(texts_test)
+    rng = np.random.default_rng(0)
+    noise = []
+    for _ in range(n_draws):
+        drawn = (proba.cumsum(axis=1) > rng.uniform(size=(len(proba), 1))).argmax(axis=1)
+        noise.append(
+            expected_calibration_error(proba.max(axis=1), proba.argmax(axis=1) == drawn)
+        )
+    return {
+        "test_optimal_temperature": rounded(best),
+        "ece_at_test_optimal_temperature": rounded(optimal),
+        "ece_of_perfect_calibration": rounded(float(np.mean(noise))),
     }
 
 
@@ -137,6 +159,7 @@ def evaluate(data_name, split, setting, seed):
             **rows[name],
         }
         if name == "lstm_calibrated":
+            record.update(temperature_limits(calibrated, texts_test, y_true))
             record["temperature"] = rounded(calibrated[-1].temperature_)
             record["calibrated"] = bool(calibrated[-1].calibrated_)
             record["early_stopping"] = bool(calibrated[-1].do_early_stopping_)

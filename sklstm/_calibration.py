@@ -87,3 +87,41 @@ def fit_temperature(logits, targets, weights=None, *, multilabel=False):
         log_loss, bounds=(low, high), method="bounded", options={"xatol": 1e-4}
     )
     return float(np.exp(result.x))
+
+
+def reliability_bins(confidence, correct, n_bins=15):
+    """How often the predictions of each confidence were right, bin by bin.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        The probability each prediction was made with (the top class's).
+    correct : ndarray of bool of shape (n_samples,)
+        Whether each prediction was right.
+    n_bins : int
+        Equal-width bins over [0, 1]; the last holds 1.0 too.
+
+    Returns
+    -------
+    mean_confidence, accuracy, counts : ndarray of shape (n_nonempty_bins,)
+        Per bin that holds a prediction, in increasing confidence.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    bins = np.minimum((confidence * n_bins).astype(np.intp), n_bins - 1)
+    counts = np.bincount(bins, minlength=n_bins)
+    filled = counts > 0
+    totals = np.bincount(bins, weights=confidence, minlength=n_bins)
+    hits = np.bincount(bins, weights=correct, minlength=n_bins)
+    return totals[filled] / counts[filled], hits[filled] / counts[filled], counts[filled]
+
+
+def expected_calibration_error(confidence, correct, n_bins=15):
+    """The gap between confidence and accuracy, averaged over bins weighted by their rows.
+
+    Guo et al. (2017)'s ECE, with ``n_bins`` equal-width bins: 0 for a
+    model whose predictions made with probability p are right a share p of
+    the time. Arguments as in :func:`reliability_bins`.
+    """
+    mean_confidence, accuracy, counts = reliability_bins(confidence, correct, n_bins)
+    return float(np.sum(counts * np.abs(accuracy - mean_confidence)) / counts.sum())

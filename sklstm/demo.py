@@ -6,7 +6,8 @@ pipeline with ``GridSearchCV`` over the tokenization level (characters, words,
 and words read through pretrained GloVe vectors), the sequence length and the
 LSTM's units, compares the tuned model's held-out accuracy and the quality of
 its (calibrated) probabilities with TF-IDF + logistic regression on the same
-split, saves it with joblib, loads it back and classifies three new sentences. It takes a few minutes on two CPU cores.
+split, saves it with joblib, loads it back and classifies three new sentences.
+It takes a few minutes on two CPU cores.
 """
 
 import argparse

@@ -280,6 +280,21 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     def _validation_score(net, X, y):
         """Score of the net on the held-out split (higher is better)."""
 
+    def _calibration_split(self, targets, seed):
+        """(training rows, held-out rows) when fit calibrates its outputs, else None.
+
+        Called after ``do_early_stopping_`` is set: with early stopping the
+        held-out rows must be the validation part the net holds out itself.
+        """
+        return None
+
+    def _calibrate(self, held_out):
+        """Fit how raw outputs become predictions on ``held_out`` rows.
+
+        ``held_out``: (raw outputs, targets, weights) of the rows of
+        ``_calibration_split``, or None when there are none.
+        """
+
     # -- fit --------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -382,10 +397,24 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
+        split = None if partial else self._calibration_split(targets, seed)
+        train_inputs, train_targets = inputs, targets
+        if split is not None and not self.do_early_stopping_:
+            # Early stopping holds these rows out itself; otherwise they are
+            # kept from training here.
+            train_rows = split[0]
+            train_inputs = {name: values[train_rows] for name, values in inputs.items()}
+            train_targets = targets[train_rows]
         self.net_ = train(
-            net, inputs, targets, previous=previous, seed=seed,
+            net, train_inputs, train_targets, previous=previous, seed=seed,
             n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
         )
+        if not (partial and continuing):  # partial_fit keeps what the model has
+            held_out = None
+            if split is not None:
+                rows = split[1]
+                held_out = (self._module_outputs(X[rows]), targets[rows], weights[rows])
+            self._calibrate(held_out)
         self.history_ = [
             *(self.history_ if continuing else []),
             *history_records(net, _HISTORY_KEYS, n_before),
@@ -556,6 +585,10 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         check_is_fitted(self)
         check_params_in_use(self, PREDICT_PARAMS)
         X, _ = validate_lstm_input(self, X)
+        return self._module_outputs(X)
+
+    def _module_outputs(self, X):
+        """The fitted module's raw outputs on checked X, as a float64 ndarray."""
         batch_size = max(self.batch_size, MIN_PREDICT_BATCH_SIZE)
         order = None
         if self.input_type_ == "tokens" and len(X) > batch_size:

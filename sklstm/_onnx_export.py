@@ -303,8 +303,8 @@ class _ServedNet(nn.Module):
     saw in fit) are mapped to 1 here, negative ones too (the loader refuses
     those, as the estimator does); 1-D-per-step sequences get their feature
     axis; raw outputs become probabilities (a softmax, or for multilabel y a
-    sigmoid per label) or targets (scaled back), in float64 as the estimator
-    computes them.
+    sigmoid per label, of the outputs divided by the fitted temperature) or
+    targets (scaled back), in float64 as the estimator computes them.
     """
 
     def __init__(self, net, estimator):
@@ -315,7 +315,10 @@ class _ServedNet(nn.Module):
         self.reads_tokens = estimator.input_type_ == "tokens"
         self.vocabulary_size = estimator.vocabulary_size_ if self.reads_tokens else None
         self.adds_feature_axis = not self.reads_tokens and len(estimator.input_shape_) == 1
-        if not self.is_classifier:
+        if self.is_classifier:
+            temperature = torch.tensor(estimator.temperature_, dtype=torch.float64)
+            self.register_buffer("temperature", temperature)
+        else:
             for name in ("y_scale", "y_mean"):
                 value = getattr(estimator, f"_{name}")
                 self.register_buffer(name, torch.as_tensor(value, dtype=torch.float64))
@@ -328,9 +331,9 @@ class _ServedNet(nn.Module):
             X = X.unsqueeze(2)
         raw = self.net(X).double()
         if self.multilabel:
-            return torch.sigmoid(raw)
+            return torch.sigmoid(raw / self.temperature)
         if self.is_classifier:
-            return torch.softmax(raw, dim=1)
+            return torch.softmax(raw / self.temperature, dim=1)
         predictions = raw * self.y_scale + self.y_mean
         return predictions[:, 0] if self.one_target else predictions
 

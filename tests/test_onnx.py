@@ -358,9 +358,11 @@ def _fitted_token_classifier():
 
 def test_a_multilabel_classifier_exports_and_serves(tmp_path):
     rng = np.random.default_rng(0)
-    X = rng.integers(2, 9, size=(32, 5))
+    X = rng.integers(2, 9, size=(128, 5))
     Y = np.stack([(X == 2).any(axis=1), (X == 3).any(axis=1), X[:, 0] > 5], axis=1)
-    model = LSTMClassifier(**SMALL).fit(X, Y.astype(np.int64))
+    # Half held out: enough rows for a fitted temperature, which the graph applies too.
+    model = LSTMClassifier(validation_fraction=0.5, **SMALL).fit(X, Y.astype(np.int64))
+    assert model.calibrated_ and model.temperature_ != 1.0
     served = export_and_load(model, tmp_path)
     assert_serves_like(served, model, X)
     assert served.predict(X).dtype == np.int64

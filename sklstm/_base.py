@@ -46,6 +46,7 @@ from ._validation import (
     StrOptions,
     _fit_context,
     check_finite,
+    check_params_in_use,
     check_sample_weight,
     validate_lstm_input,
 )
@@ -147,6 +148,11 @@ def build_net(
 def _distinct_ids(X):
     """The distinct ids of X, sorted: without np.unique's sorted copy of X."""
     return np.flatnonzero(np.bincount(X.ravel()))
+
+
+# The parameters that predictions read (and validate, as set_params after fit
+# may have changed them).
+PREDICT_PARAMS = ("batch_size", "n_threads", "precision")
 
 
 # The parameters of the network and its training that every estimator has
@@ -577,6 +583,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     def _raw_outputs(self, X):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
+        check_params_in_use(self, PREDICT_PARAMS)
         X, _ = validate_lstm_input(self, X)
         return self._module_outputs(X)
 

@@ -158,7 +158,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         At each epoch's end they run after the validation score and before
         the epoch's line is printed and early stopping decides. The instances
         are used as given (skorch initializes them at each fit); ``clone``
-        copies them. After fit, ``net_.callbacks_`` holds them by name.
+        copies them. After fit, ``net_.callbacks_`` holds them by name. A
+        callback stops training as in skorch, by raising ``KeyboardInterrupt``
+        from an epoch or batch hook (skorch's ``EarlyStopping`` does): ``fit``
+        then ends normally, while a Ctrl-C still reaches the caller.
     device : str or torch.device, default='cpu'
         torch device to train on, e.g. ``'cuda'``; checked when ``fit``
         starts, with an error that lists the devices available. Predictions

@@ -11,7 +11,7 @@ from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
-from ._base import TRAINING_CONSTRAINTS, build_net
+from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
 from ._persistence import PlainStateMixin
 from ._precision import MixedPrecisionNet, effective_precision, inference
@@ -24,7 +24,7 @@ from ._training import (
     progress_callbacks,
     train,
 )
-from ._validation import Interval, StrOptions, _fit_context, check_texts
+from ._validation import Interval, StrOptions, _fit_context, check_params_in_use, check_texts
 
 
 class _NextTokenNet(MixedPrecisionNet):
@@ -375,6 +375,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         (True, True)
         """
         check_is_fitted(self)
+        check_params_in_use(self, PREDICT_PARAMS)
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_
@@ -469,6 +470,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        check_params_in_use(self, ("n_threads",))
         # A wrong type is a TypeError, a value out of range a ValueError. bool
         # is an Integral and a Real, but True tokens or degrees is a slip.
         if not isinstance(prompt, str):

@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
 from sklearn.base import _fit_context  # noqa: F401
-from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
+from sklearn.utils._param_validation import (  # noqa: F401
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
 
 #: Token ids: 0 is padding, 1 out-of-vocabulary, 2 and up the tokens.
@@ -34,6 +38,7 @@ __all__ = [
     "StrOptions",
     "validate_data",
     "check_texts",
+    "check_params_in_use",
     "check_ordered",
     "check_finite",
     "check_float32_range",
@@ -47,6 +52,22 @@ __all__ = [
     "validate_lstm_input",
     "out_of_vocabulary",
 ]
+
+
+def check_params_in_use(estimator, names):
+    """Validate the parameters ``names`` of ``estimator`` as fit validates them all.
+
+    For a method of a fitted estimator that reads them (``predict`` reads
+    ``n_threads``, ``precision``, ``batch_size``): ``set_params`` after fit
+    validates nothing, and a bad value would otherwise reach torch and fail
+    there with a message that names no parameter. Raises sklearn's
+    ``InvalidParameterError`` (a ValueError) naming the parameter.
+    """
+    validate_parameter_constraints(
+        {name: estimator._parameter_constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__,
+    )
 
 
 def pandas_index(data):

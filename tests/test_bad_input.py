@@ -347,3 +347,32 @@ def test_tiny_temperature_samples_like_greedy(generator, temperature):
 def test_huge_temperature_samples_known_tokens(generator):
     text = generator.generate("he", n_tokens=20, temperature=1e300, random_state=0)
     assert len(text) == 20 and set(text) <= set("helo wrd\n")
+
+
+# --- parameters changed after fit ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("n_threads", 0, r"'n_threads' parameter of \w+ must be an int in the range \[1, inf\)"),
+        ("n_threads", 1.5, r"'n_threads' parameter of \w+ must be an int"),
+        ("precision", "nonsense", r"'precision' parameter of \w+ must be a str among"),
+        ("batch_size", "64", r"'batch_size' parameter of \w+ must be an int"),
+    ],
+)
+@pytest.mark.parametrize("cls", [*ESTIMATORS, LSTMTextGenerator])
+def test_parameters_set_after_fit_are_checked_where_predict_reads_them(cls, name, value, message):
+    if cls is LSTMTextGenerator:
+        model = LSTMTextGenerator(max_length=8, units=4, max_epochs=1, random_state=0)
+        model.fit(["hello world", "a text"])
+        predict = lambda: model.score(["hello"])  # noqa: E731
+    else:
+        model = tiny(cls).fit(token_ids(), labels())
+        predict = lambda: model.predict(token_ids())  # noqa: E731
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=message):
+        predict()
+    if cls is LSTMTextGenerator and name == "n_threads":
+        with pytest.raises(ValueError, match=message):
+            model.generate("he", n_tokens=2)

@@ -1,6 +1,6 @@
 """
 Probabilities you can trust: calibration against TF-IDF + logistic regression
-============================================================================
+=============================================================================
 
 An LSTM trained until its training loss is nearly zero is *overconfident*:
 it gives most sentences a probability near 1, the wrong ones too, so that a

@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
 from sklearn.base import _fit_context  # noqa: F401
-from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
+from sklearn.utils._param_validation import (  # noqa: F401
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
 
 #: Token ids: 0 is padding, 1 out-of-vocabulary, 2 and up the tokens.
@@ -34,6 +38,7 @@ __all__ = [
     "StrOptions",
     "validate_data",
     "check_texts",
+    "check_runtime_params",
     "check_ordered",
     "check_finite",
     "check_float32_range",
@@ -72,6 +77,21 @@ def row_label(position, index=None):
     if isinstance(label, np.generic):  # "index label 200", not "np.int64(200)"
         label = label.item()
     return f"row {position} (index label {label!r})"
+
+
+def check_runtime_params(estimator, names=("precision", "n_threads")):
+    """Validate, at predict time, the parameters that predicting reads.
+
+    ``fit`` validates every parameter, but ``set_params`` after it validates
+    none: a parameter read again by predict (``precision``, ``n_threads``) is
+    checked where it is used, with scikit-learn's message naming it.
+    """
+    constraints = estimator._parameter_constraints
+    validate_parameter_constraints(
+        {name: constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__,
+    )
 
 
 def check_ordered(data, estimator_name, name):

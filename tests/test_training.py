@@ -241,6 +241,33 @@ def test_a_pipeline_whose_tokenizer_renumbers_is_refused():
     np.testing.assert_array_equal(pipeline.predict_proba(texts), before)
 
 
+def test_a_pipeline_with_pandas_output_refuses_a_renumbering_tokenizer_too():
+    texts, y = texts_and_labels()
+    pipeline = make_pipeline(
+        CharTokenizer(level="char", max_length=12), tiny(warm_start=True)
+    ).set_output(transform="pandas")
+    pipeline.fit(texts, y)
+    with pytest.raises(ValueError, match=r"whose vocabulary differs .* had id 2 and is now"):
+        pipeline.fit([text.upper().replace("I", "Z") + " qqqq" for text in texts], y)
+    # A refit on the same texts keeps every id: training continues.
+    pipeline.fit(texts, y)
+    assert pipeline[-1].n_iter_ == 4
+
+
+def test_warm_start_refuses_another_input_type():
+    X, y = ids_and_labels()
+    model = tiny().fit(X, y).set_params(warm_start=True, input_type="sequences")
+    with pytest.raises(
+        ValueError,
+        match=r"read X as tokens \(input_type_='tokens'\), but input_type='sequences' "
+        r"would read it otherwise\. Set input_type back to 'auto' or 'tokens'",
+    ):
+        model.fit(X.astype(float), y)
+    assert model.n_iter_ == 2
+    model.set_params(input_type="tokens").fit(X, y)
+    assert model.n_iter_ == 4
+
+
 def test_a_loaded_pipeline_still_refuses_a_renumbering_tokenizer():
     import pickle
 

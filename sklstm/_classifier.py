@@ -115,7 +115,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         does; ``history_`` is extended and ``n_iter_`` counts every epoch.
         y may hold no class that ``classes_`` lacks, X must have the same
         width (and values per step), and the parameters that shape the model
-        (``units``, ``num_layers``, ...) must stay; ``learning_rate``,
+        (``units``, ``num_layers``, ...) and read X (``input_type``, unless
+        ``'auto'``) must stay; ``learning_rate``,
         ``max_epochs`` and the regularisation may change. New token ids grow
         the embedding; ids from a CharTokenizer that renumbered the
         vocabulary are refused (give it ``warm_start=True`` too: user guide,

@@ -84,7 +84,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         When fitted already, make ``fit`` continue training the fitted model
         (its weights and Adam's moments) on the new texts, keeping its
         vocabulary: their tokens unseen before are read as out-of-vocabulary.
-        ``history_`` is extended.
+        ``history_`` is extended. ``level``, ``lowercase``, ``max_tokens``
+        and ``min_frequency`` must stay as they were (so for ``partial_fit``).
     callbacks : list of skorch callbacks or None, default=None
         Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
         callback)`` pairs, run at each epoch, as in :class:`LSTMClassifier`.
@@ -270,7 +271,9 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         texts = check_texts(X, type(self).__name__)
         device = check_device(self.device)
         precision = effective_precision(self.precision, device, type(self).__name__)
-        if not continuing:
+        if continuing:
+            self._check_same_vocabulary_params()
+        else:
             self.tokenizer_ = CharTokenizer(
                 level=self.level,
                 # The windows set the length: a fixed width spares fit the
@@ -301,6 +304,26 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         ]
         self.n_iter_ = len(self.history_)
         return self
+
+    def _check_same_vocabulary_params(self):
+        """Continuing: refuse parameters that would make another vocabulary.
+
+        The fitted vocabulary stays, so a changed ``level`` or ``lowercase``
+        would be ignored silently (the model would go on reading characters,
+        say); as ``CharTokenizer(warm_start=True)`` does, refuse it.
+        """
+        fitted = self.tokenizer_.get_params()
+        changed = [
+            f"{name}={fitted[name]!r} (now {getattr(self, name)!r})"
+            for name in ("level", "lowercase", "max_tokens", "min_frequency")
+            if getattr(self, name) != fitted[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues the fitted {type(self).__name__} with its "
+                f"vocabulary, which was made with {', '.join(changed)}. Set them back, "
+                "or set warm_start=False to train a new model."
+            )
 
     def _build_net(self, n_ids, device="cpu", precision="float32", epoch_offset=0, header=True):
         return build_net(

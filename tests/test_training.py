@@ -139,6 +139,25 @@ def test_warm_start_refuses_another_architecture(change, message):
         model.set_params(**change).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"level": "word"}, r"warm_start=True continues the fitted LSTMTextGenerator with its "
+         r"vocabulary, which was made with level='char' \(now 'word'\)\. Set them back"),
+        ({"lowercase": True}, r"made with lowercase=False \(now True\)"),
+        ({"max_tokens": 3}, r"made with max_tokens=None \(now 3\)"),
+    ],
+)
+def test_generator_warm_start_refuses_another_vocabulary(change, message):
+    generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=1, random_state=0)
+    generator.fit(["Hello world"] * 4).set_params(warm_start=True, **change)
+    with pytest.raises(ValueError, match=message):
+        generator.fit(["Hello there"] * 4)
+    with pytest.raises(ValueError, match=message):
+        generator.partial_fit(["Hello there"] * 4)
+    assert generator.n_iter_ == 1
+
+
 def test_warm_start_refuses_new_classes_and_accepts_a_subset():
     X, y = ids_and_labels()
     model = tiny(warm_start=True).fit(X, y)

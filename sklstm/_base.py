@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
@@ -344,6 +345,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             )
         origin = ids_origin(X)
         vocabulary = None if origin is None else origin.vocabulary
+        if issparse(y):  # a sparse indicator matrix (MultiLabelBinarizer(sparse_output=True))
+            y = y.toarray()
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))

@@ -12,7 +12,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._base import BaseLSTM
-from ._validation import StrOptions, _fit_context
+from ._validation import StrOptions, _fit_context, row_label
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -222,7 +222,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     Notes
     -----
     Multilabel classification: y as a 2-D 0/1 indicator matrix (what
-    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes) trains one
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes, dense or
+    scipy sparse; other values are refused) trains one
     sigmoid output per label on the binary cross-entropy, in one model;
     ``predict`` returns the indicator matrix (a label where its probability
     exceeds 0.5) and ``predict_proba`` one probability per label.
@@ -393,6 +394,18 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"per label, 0 or 1), but y is {type_of_target(y)!r}. Pass 1-D labels, "
                 "or binarize label sets with sklearn.preprocessing.MultiLabelBinarizer."
             )
+        if multilabel:
+            # type_of_target calls any two-valued integer matrix multilabel;
+            # values other than 0 and 1 would train on a negative loss.
+            not_binary = ~np.isin(y, (0, 1))
+            if not_binary.any():
+                row = int(np.flatnonzero(not_binary.any(axis=1))[0])
+                value = y[row][not_binary[row]][0].item()
+                raise ValueError(
+                    f"{name} reads a 2-D y as a multilabel indicator matrix of 0 and 1, "
+                    f"but {row_label(row)} of y holds {value!r}. Binarize it first, "
+                    "e.g. (y > 0).astype(int), or use MultiLabelBinarizer on label sets."
+                )
         if continuing:
             self._check_target_fits(y, multilabel, classes)
             return y

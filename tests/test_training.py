@@ -781,12 +781,27 @@ def test_multilabel_continues_and_refuses_what_does_not_fit():
          r"label, 0 or 1\), but y is 'multiclass-multioutput'"),
         (np.array([[0, 1], [1, 0]] * 20), {"class_weight": "balanced"},
          r"class_weight weighs the classes of 1-D labels; a multilabel y takes none"),
+        (np.array([[0, 0], [2, 0]] * 20), {},
+         r"LSTMClassifier reads a 2-D y as a multilabel indicator matrix of 0 and 1, but "
+         r"row 1 of y holds 2\. Binarize it first"),
+        (np.array([[1, -1], [-1, 1]] * 20), {}, r"row 0 of y holds -1\. Binarize"),
     ],
 )
 def test_multilabel_refusals(Y, params, message):
     X, _ = ids_and_labels()
     with pytest.raises(ValueError, match=message):
         tiny(**params).fit(X, Y)
+
+
+def test_multilabel_takes_a_sparse_indicator_matrix():
+    from scipy.sparse import csr_matrix
+
+    X, _ = ids_and_labels()
+    Y = np.column_stack([X[:, 0] > 4, X[:, 1] > 5]).astype(int)
+    dense = tiny().fit(X, Y)
+    sparse = tiny().fit(X, csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    assert sparse.predict(X).shape == Y.shape
 
 
 def test_multilabel_tags():

@@ -24,7 +24,7 @@ from ._training import (
     progress_callbacks,
     train,
 )
-from ._validation import Interval, StrOptions, _fit_context, check_texts
+from ._validation import Interval, StrOptions, _fit_context, check_runtime_params, check_texts
 
 
 class _NextTokenNet(MixedPrecisionNet):
@@ -398,6 +398,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         (True, True)
         """
         check_is_fitted(self)
+        check_runtime_params(self)
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_
@@ -492,6 +493,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        check_runtime_params(self, ("n_threads",))
         # A wrong type is a TypeError, a value out of range a ValueError. bool
         # is an Integral and a Real, but True tokens or degrees is a slip.
         if not isinstance(prompt, str):

@@ -49,6 +49,8 @@ from ._validation import (
     check_finite,
     check_runtime_params,
     check_sample_weight,
+    check_some_token_seen,
+    pandas_index,
     validate_lstm_input,
 )
 
@@ -345,6 +347,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             )
         origin = ids_origin(X)
         vocabulary = None if origin is None else origin.vocabulary
+        index = pandas_index(X)
         if issparse(y):  # a sparse indicator matrix (MultiLabelBinarizer(sparse_output=True))
             y = y.toarray()
         if y is not None:
@@ -360,6 +363,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         X, y = validate_lstm_input(
             self, X, y, reset=not continuing, keep_new_ids=not partial
         )
+        if self.input_type_ == "tokens":
+            check_some_token_seen(X, type(self).__name__, index)
         embedding_rows = None
         if continuing and self.input_type_ == "tokens":
             if not partial:

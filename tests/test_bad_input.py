@@ -312,6 +312,36 @@ def test_longest_text_sets_the_width_when_not_an_outlier(texts):
     assert tokenizer.max_length_ == max(map(len, texts))
 
 
+# --- token ids that are padding only ------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_token_ids_that_are_all_padding_are_refused(cls):
+    X = np.zeros((8, 3), dtype=np.int64)
+    with pytest.raises(
+        ValueError,
+        match=rf"Every row of X is padding \(token id 0\): {cls.__name__} would see no token",
+    ):
+        tiny(cls).fit(X, labels())
+    model = tiny(cls).partial_fit(token_ids(), labels(), **(
+        {"classes": [0, 1]} if cls is LSTMClassifier else {}
+    ))
+    with pytest.raises(ValueError, match=r"Every row of X is padding"):
+        model.partial_fit(X, labels())
+    assert model.n_iter_ == 1
+
+
+def test_rows_of_padding_among_others_are_named_in_a_warning():
+    X = pd.DataFrame(token_ids(), index=[f"t{k}" for k in range(8)])
+    X.iloc[[3, 5]] = 0
+    with pytest.warns(
+        UserWarning,
+        match=r"2 of the 8 rows of X hold padding only \(token id 0\), the first row 3 "
+        r"\(index label 't3'\): LSTMClassifier sees no token there",
+    ):
+        tiny(LSTMClassifier).fit(X, labels())
+
+
 # --- generate's arguments ----------------------------------------------------------
 
 

@@ -193,6 +193,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
     }
+    # The skorch net; its predict is what skorch's scoring callbacks read.
+    _net_class = _SampleWeightedNet
 
     @abstractmethod
     def __init__(
@@ -601,6 +603,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             ),
             criterion=self._criterion(),
             criterion_params=dict(reduction="none"),
+            net_class=self._net_class,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,

@@ -9,10 +9,39 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
+from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM
+from ._base import BaseLSTM, _SampleWeightedNet
 from ._validation import StrOptions, _fit_context, row_label
+
+
+class _ClassifierNet(ClassifierMixin, _SampleWeightedNet):
+    """The classifier's skorch net: ``predict`` gives what the net's y holds.
+
+    skorch's scoring callbacks (``EpochScoring("accuracy")``, ``"f1"``,
+    ``"roc_auc"``) score the net, not the estimator, on the targets it
+    trains on: class indices (``LabelEncoder``'s), or the 0/1 indicator
+    matrix of multilabel y. A plain ``NeuralNet.predict`` returns the
+    probabilities, which no classification metric takes.
+    """
+
+    @property
+    def classes_(self):
+        return np.arange(self.module_.head.out_features)
+
+    def predict_proba(self, X):
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            # skorch's own sigmoid is that of a binary net: it would make one
+            # (p, 1 - p) pair per label.
+            return expit(to_numpy(self.forward(X).float()))
+        return super().predict_proba(X)  # softmax, as skorch infers from the loss
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            return (proba > 0.5).astype(np.int64)
+        return proba.argmax(axis=1)
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -256,6 +285,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     # 2-D y is multilabel (checked in _validate_target).
     _multi_output_target = True
     _numeric_target = False
+    _net_class = _ClassifierNet
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from skorch.callbacks import Callback, Checkpoint, LRScheduler
+from skorch.callbacks import Callback, Checkpoint, EpochScoring, LRScheduler
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
 from sklstm._training import warn_if_not_converged
@@ -522,6 +522,29 @@ def test_callbacks_that_are_not_skorch_callbacks_are_refused():
         tiny(callbacks=["print"]).fit(X, y)
     with pytest.raises(ValueError, match=r"The 'callbacks' parameter of LSTMClassifier"):
         tiny(callbacks=EpochCounter()).fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "f1_macro", "roc_auc", "neg_log_loss"])
+@pytest.mark.parametrize("on_train", [True, False])
+def test_skorch_scoring_callbacks_score_the_classifiers_outputs(scoring, on_train):
+    X, y = ids_and_labels()
+    scorer = EpochScoring(scoring, on_train=on_train, name="extra_score")
+    model = tiny(callbacks=[scorer], early_stopping=not on_train).fit(X, y)
+    scores = [record["extra_score"] for record in model.net_.history]
+    assert len(scores) == model.n_iter_ and np.isfinite(scores).all()
+    if scoring != "neg_log_loss":
+        assert all(0 <= score <= 1 for score in scores)
+
+
+def test_skorch_scoring_callbacks_score_multilabel_and_regression_outputs():
+    X, _ = ids_and_labels()
+    Y = np.column_stack([X[:, 0] > 4, X[:, 1] > 5]).astype(int)
+    scorer = EpochScoring("accuracy", on_train=True, name="extra_score")
+    model = tiny(callbacks=[scorer]).fit(X, Y)
+    assert 0 <= model.net_.history[-1, "extra_score"] <= 1
+    scorer = EpochScoring("r2", on_train=True, name="extra_score")
+    model = tiny(LSTMRegressor, callbacks=[scorer]).fit(X, X[:, 0] + 0.5)
+    assert np.isfinite(model.net_.history[-1, "extra_score"])
 
 
 # -- 4. progress ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ._fitting import check_device, fit_atomically
 from ._persistence import PlainStateMixin
 from ._precision import MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
-from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
+from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
 from ._training import (
     check_callbacks,
     check_same_architecture,
@@ -51,8 +51,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
     level : {'char', 'word'}, default='char'
         What a token is, as in :class:`CharTokenizer`.
     max_length : int, default=100
-        Tokens of context the model trains on: the training texts are cut
-        into windows of this length. ``generate`` reads the last
+        Tokens of context the model trains on (at most 100,000): the
+        training texts are cut into windows of this length. ``generate`` reads the last
         ``max_length`` tokens of the prompt, then carries the LSTM's state
         through the tokens it writes.
     lowercase : bool, default=False
@@ -149,7 +149,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
 
     _parameter_constraints = {
         "level": [StrOptions({"char", "word"})],
-        "max_length": [Interval(Integral, 1, None, closed="left")],
+        "max_length": [Interval(Integral, 1, MAX_LENGTH_LIMIT, closed="both")],
         "lowercase": ["boolean"],
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],

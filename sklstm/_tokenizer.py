@@ -85,10 +85,7 @@ def ids_origin(ids):
     not a copy. A registered array is alive, so its id is its own.
     """
     if isinstance(ids, pd.DataFrame):
-        try:
-            ids = ids.to_numpy(copy=False)
-        except (TypeError, ValueError):  # mixed column types: not token ids
-            return None
+        ids = ids.to_numpy(copy=False)  # a view of the array it wraps, if any
     while isinstance(ids, np.ndarray):
         origin = _ORIGIN_OF_IDS.get(id(ids))
         if origin is not None:

@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
@@ -19,7 +20,7 @@ from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._batching import LengthGroupedLoader
-from ._embeddings import load_vectors
+from ._embeddings import check_fingerprint
 from ._fitting import (
     FiniteLossCheck,
     StopEarly,
@@ -30,7 +31,7 @@ from ._module import LSTMNet
 from ._persistence import PlainStateMixin
 from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
 from ._training import (
     check_callbacks,
     check_same_architecture,
@@ -48,6 +49,8 @@ from ._validation import (
     check_finite,
     check_params_in_use,
     check_sample_weight,
+    check_some_token_seen,
+    pandas_index,
     validate_lstm_input,
 )
 
@@ -195,6 +198,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequences"})],
     }
+    # The skorch net; its predict is what skorch's scoring callbacks read.
+    _net_class = _SampleWeightedNet
 
     @abstractmethod
     def __init__(
@@ -354,7 +359,19 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         """
         previous = getattr(self, "net_", None)
         continuing = previous is not None
-        vocabulary = vocabulary_of(X)
+        if continuing and self.input_type not in ("auto", self.input_type_):
+            raise ValueError(
+                f"warm_start=True continues the fitted {type(self).__name__}, which "
+                f"read X as {self.input_type_} (input_type_={self.input_type_!r}), but "
+                f"input_type={self.input_type!r} would read it otherwise. Set "
+                f"input_type back to 'auto' or {self.input_type_!r}, or set "
+                "warm_start=False to train a new model."
+            )
+        origin = ids_origin(X)
+        vocabulary = None if origin is None else origin.vocabulary
+        index = pandas_index(X)
+        if issparse(y):  # a sparse indicator matrix (MultiLabelBinarizer(sparse_output=True))
+            y = y.toarray()
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
@@ -368,13 +385,15 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         X, y = validate_lstm_input(
             self, X, y, reset=not continuing, keep_new_ids=not partial
         )
+        if self.input_type_ == "tokens":
+            check_some_token_seen(X, type(self).__name__, index)
         embedding_rows = None
         if continuing and self.input_type_ == "tokens":
             if not partial:
                 self.vocabulary_size_ = max(self.vocabulary_size_, int(X.max()) + 1)
         if vocabulary is not None or not continuing:
             self._token_vocabulary = vocabulary
-        embedding_ids = self._check_token_ids_against_embeddings(X)
+        embedding_ids = self._check_token_ids_against_embeddings(X, origin, continuing)
         if continuing and embedding_ids is not None:
             old_ids = self._embedding_ids
             embedding_ids = old_ids if partial else np.union1d(old_ids, embedding_ids)
@@ -425,16 +444,20 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             # warn_if_not_converged < _fit < fit_atomically < fit < _fit_context < caller
             warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
 
-    def _check_token_ids_against_embeddings(self, X):
+    def _check_token_ids_against_embeddings(self, X, origin=None, continuing=False):
         """With ``embeddings``: the ids given a trainable row (see LSTMNet).
 
-        Also widens ``vocabulary_size_`` to the vectors' table, and warns where
-        X looks made by a tokenizer that disagrees with the estimator about
-        the vectors (see ``make_lstm_pipeline``).
+        Also records the vectors' fingerprint, widens ``vocabulary_size_`` to
+        the vectors' table, refuses ids from a CharTokenizer (``origin``, see
+        ``_tokenizer.ids_origin``) that disagrees with the estimator about the
+        vectors, and warns where ids of unknown origin look made by one.
         """
         name = type(self).__name__
         if self.embeddings is None:
-            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN:
+            self._vectors_fingerprint = None
+            if self.input_type_ == "tokens":
+                self._check_vectors_agree(origin)
+            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN and origin is None:
                 n_distinct = len(_distinct_ids(X))
                 if X.max() > SPARSE_IDS_FACTOR * n_distinct:
                     warnings.warn(
@@ -453,10 +476,19 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
                 "CharTokenizer(level='word', embeddings=...), but X was read as "
                 "numeric sequences."
             )
-        n_table = FIRST_TOKEN_ID + len(load_vectors(self.embeddings))
+        # A warm start must find the vectors its trained rows correct.
+        recorded = getattr(self, "_vectors_fingerprint", None) if continuing else None
+        vectors = check_fingerprint(self.embeddings, recorded, name)
+        self._vectors_fingerprint = vectors.fingerprint
+        self._check_vectors_agree(origin)
+        n_table = FIRST_TOKEN_ID + len(vectors)
         distinct = _distinct_ids(X)
         words = distinct[distinct >= FIRST_TOKEN_ID]
-        if len(words) >= DENSE_IDS_MIN and words[-1] - FIRST_TOKEN_ID + 1 == len(words):
+        if (
+            origin is None
+            and len(words) >= DENSE_IDS_MIN
+            and words[-1] - FIRST_TOKEN_ID + 1 == len(words)
+        ):
             warnings.warn(
                 f"X's token ids are exactly {FIRST_TOKEN_ID} to {words[-1]}, as a "
                 f"CharTokenizer without embeddings numbers its vocabulary, but {name}"
@@ -471,6 +503,44 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         if not self.fine_tune_embeddings:  # only rows the vectors lack
             trainable = trainable[(trainable == OOV_ID) | (trainable >= n_table)]
         return trainable
+
+    def _check_vectors_agree(self, origin):
+        """Refuse ids whose CharTokenizer numbered words by other vectors than the model's.
+
+        ``origin``: see ``_tokenizer.ids_origin`` (None: ids of unknown
+        origin, which only the warnings of ``_check_token_ids_against_embeddings``
+        can judge). The vectors are compared by fingerprint, so that the same
+        table under two paths agrees and a file rewritten in place does not.
+        """
+        if origin is None or not hasattr(self, "_vectors_fingerprint"):
+            return  # (a model saved before sklstm recorded the fingerprint)
+        fitted = self._vectors_fingerprint
+        if origin.vectors == fitted:
+            return
+        name = type(self).__name__
+        if fitted is None:
+            problem = (
+                f"a CharTokenizer with embeddings, which numbers words by the rows of "
+                f"its vectors ({origin.vectors}), but {name} has embeddings=None and "
+                "would learn an embedding row for every one of those ids"
+            )
+            fix = f"Give {name} the same embeddings"
+        elif origin.vectors is None:
+            problem = (
+                f"a CharTokenizer without embeddings, which numbers words itself, but "
+                f"{name}(embeddings={self.embeddings!r}) reads id k + 2 as the word "
+                "of row k of its vectors: every word would read another word's vector"
+            )
+            fix = "Give the CharTokenizer the same embeddings"
+        else:
+            problem = (
+                f"a CharTokenizer whose vectors ({origin.vectors}) are not those of "
+                f"{name} ({fitted}): every word would read another word's vector"
+            )
+            fix = "Give both steps the same embeddings"
+        raise ValueError(
+            f"X comes from {problem}. {fix} (make_lstm_pipeline does), then fit again."
+        )
 
     def _resolve_early_stopping(self, targets):
         """Whether this fit holds out a validation part (``do_early_stopping_``).
@@ -567,6 +637,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             ),
             criterion=self._criterion(),
             criterion_params=dict(reduction="none"),
+            net_class=self._net_class,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
@@ -584,6 +655,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
         check_params_in_use(self, PREDICT_PARAMS)
+        if self.input_type_ == "tokens":
+            self._check_vectors_agree(ids_origin(X))
         X, _ = validate_lstm_input(self, X)
         return self._module_outputs(X)
 
@@ -623,3 +696,11 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""
         # The validation split's seed only matters to fit, which builds a new net.
         return self._build_net(n_outputs, seed=None)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Loading rebuilt the net over the vectors as they are now: refuse them
+        # if they are not those it was trained with (a file rewritten since).
+        fingerprint = getattr(self, "_vectors_fingerprint", None)
+        if fingerprint is not None and self.embeddings is not None:
+            check_fingerprint(self.embeddings, fingerprint, type(self).__name__)

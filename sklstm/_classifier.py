@@ -9,11 +9,40 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
+from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM
+from ._base import BaseLSTM, _SampleWeightedNet
 from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
-from ._validation import StrOptions, _fit_context
+from ._validation import StrOptions, _fit_context, row_label
+
+
+class _ClassifierNet(ClassifierMixin, _SampleWeightedNet):
+    """The classifier's skorch net: ``predict`` gives what the net's y holds.
+
+    skorch's scoring callbacks (``EpochScoring("accuracy")``, ``"f1"``,
+    ``"roc_auc"``) score the net, not the estimator, on the targets it
+    trains on: class indices (``LabelEncoder``'s), or the 0/1 indicator
+    matrix of multilabel y. A plain ``NeuralNet.predict`` returns the
+    probabilities, which no classification metric takes.
+    """
+
+    @property
+    def classes_(self):
+        return np.arange(self.module_.head.out_features)
+
+    def predict_proba(self, X):
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            # skorch's own sigmoid is that of a binary net: it would make one
+            # (p, 1 - p) pair per label.
+            return expit(to_numpy(self.forward(X).float()))
+        return super().predict_proba(X)  # softmax, as skorch infers from the loss
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            return (proba > 0.5).astype(np.int64)
+        return proba.argmax(axis=1)
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -116,7 +145,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         does; ``history_`` is extended and ``n_iter_`` counts every epoch.
         y may hold no class that ``classes_`` lacks, X must have the same
         width (and values per step), and the parameters that shape the model
-        (``units``, ``num_layers``, ...) must stay; ``learning_rate``,
+        (``units``, ``num_layers``, ...) and read X (``input_type``, unless
+        ``'auto'``) must stay; ``learning_rate``,
         ``max_epochs`` and the regularisation may change. New token ids grow
         the embedding; ids from a CharTokenizer that renumbered the
         vocabulary are refused (give it ``warm_start=True`` too: user guide,
@@ -250,7 +280,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     Notes
     -----
     Multilabel classification: y as a 2-D 0/1 indicator matrix (what
-    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes) trains one
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes, dense or
+    scipy sparse; other values are refused) trains one
     sigmoid output per label on the binary cross-entropy, in one model;
     ``predict`` returns the indicator matrix (a label where its probability
     exceeds 0.5) and ``predict_proba`` one probability per label.
@@ -284,6 +315,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     # 2-D y is multilabel (checked in _validate_target).
     _multi_output_target = True
     _numeric_target = False
+    _net_class = _ClassifierNet
 
     def __init__(
         self,
@@ -424,6 +456,18 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"per label, 0 or 1), but y is {type_of_target(y)!r}. Pass 1-D labels, "
                 "or binarize label sets with sklearn.preprocessing.MultiLabelBinarizer."
             )
+        if multilabel:
+            # type_of_target calls any two-valued integer matrix multilabel;
+            # values other than 0 and 1 would train on a negative loss.
+            not_binary = ~np.isin(y, (0, 1))
+            if not_binary.any():
+                row = int(np.flatnonzero(not_binary.any(axis=1))[0])
+                value = y[row][not_binary[row]][0].item()
+                raise ValueError(
+                    f"{name} reads a 2-D y as a multilabel indicator matrix of 0 and 1, "
+                    f"but {row_label(row)} of y holds {value!r}. Binarize it first, "
+                    "e.g. (y > 0).astype(int), or use MultiLabelBinarizer on label sets."
+                )
         if continuing:
             self._check_target_fits(y, multilabel, classes)
             return y

@@ -43,6 +43,7 @@ __all__ = [
     "check_finite",
     "check_float32_range",
     "check_token_ids",
+    "check_some_token_seen",
     "pandas_index",
     "check_sample_weight",
     "row_label",
@@ -257,6 +258,36 @@ def check_token_ids(ids, index=None, id_limit=None):
             f"{value:,.0f}. If X holds numeric values (timestamps, counts, prices) "
             "rather than token ids, pass input_type='sequences' or cast X to float."
         )
+
+
+def check_some_token_seen(ids, estimator_name, index=None):
+    """In fit: refuse token ids that are all padding, warn of rows that are.
+
+    A model trained on padding alone sees nothing and learns the targets'
+    average (a classifier predicting 0.5 for every text); a row of padding
+    among others is an empty text, worth a word since its target is learned
+    from nothing.
+    """
+    empty = ~ids.any(axis=1)
+    if not empty.any():
+        return
+    if empty.all():
+        raise ValueError(
+            f"Every row of X is padding (token id 0): {estimator_name} would see no "
+            "token to learn from. Check how X was made (texts that a CharTokenizer "
+            "fitted on others maps to nothing, an array of zeros), or pass "
+            "input_type='sequences' if X holds numbers rather than token ids."
+        )
+    rows = np.flatnonzero(empty)
+    warnings.warn(
+        f"{len(rows)} of the {len(ids)} rows of X hold padding only (token id 0), "
+        f"the first {row_label(int(rows[0]), index)}: {estimator_name} sees no token "
+        "there, and learns their targets from nothing. Drop empty texts, or ignore "
+        "this warning if they are meant.",
+        UserWarning,
+        # check_some_token_seen < _fit < fit_atomically < fit < _fit_context < caller
+        stacklevel=6,
+    )
 
 
 def check_sample_weight(sample_weight, X):

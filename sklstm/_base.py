@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
@@ -19,7 +20,7 @@ from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._batching import LengthGroupedLoader
-from ._embeddings import load_vectors
+from ._embeddings import check_fingerprint
 from ._fitting import (
     FiniteLossCheck,
     StopEarly,
@@ -40,7 +41,7 @@ from ._pretraining import (
     start_from_language_model,
 )
 from ._runtime import draw_seed
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, vocabulary_of
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
 from ._training import (
     check_callbacks,
     check_same_architecture,
@@ -56,7 +57,10 @@ from ._validation import (
     StrOptions,
     _fit_context,
     check_finite,
+    check_params_in_use,
     check_sample_weight,
+    check_some_token_seen,
+    pandas_index,
     validate_lstm_input,
 )
 
@@ -164,6 +168,11 @@ def _distinct_ids(X):
     return np.flatnonzero(np.bincount(X.ravel()))
 
 
+# The parameters that predictions read (and validate, as set_params after fit
+# may have changed them).
+PREDICT_PARAMS = ("batch_size", "n_threads", "precision")
+
+
 # The parameters of the network and its training that every estimator has
 # (LSTMTextGenerator too), with their constraints.
 TRAINING_CONSTRAINTS = {
@@ -207,6 +216,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "fine_tuning": [StrOptions(set(FINE_TUNING))],
         "pretrained_layers": [StrOptions(set(PRETRAINED_LAYERS))],
     }
+    # The skorch net; its predict is what skorch's scoring callbacks read.
+    _net_class = _SampleWeightedNet
 
     @abstractmethod
     def __init__(
@@ -298,6 +309,21 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     def _validation_score(net, X, y):
         """Score of the net on the held-out split (higher is better)."""
 
+    def _calibration_split(self, targets, seed):
+        """(training rows, held-out rows) when fit calibrates its outputs, else None.
+
+        Called after ``do_early_stopping_`` is set: with early stopping the
+        held-out rows must be the validation part the net holds out itself.
+        """
+        return None
+
+    def _calibrate(self, held_out):
+        """Fit how raw outputs become predictions on ``held_out`` rows.
+
+        ``held_out``: (raw outputs, targets, weights) of the rows of
+        ``_calibration_split``, or None when there are none.
+        """
+
     # -- fit --------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -357,12 +383,24 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         """
         previous = getattr(self, "net_", None)
         continuing = previous is not None
-        vocabulary = vocabulary_of(X)
+        if continuing and self.input_type not in ("auto", self.input_type_):
+            raise ValueError(
+                f"warm_start=True continues the fitted {type(self).__name__}, which "
+                f"read X as {self.input_type_} (input_type_={self.input_type_!r}), but "
+                f"input_type={self.input_type!r} would read it otherwise. Set "
+                f"input_type back to 'auto' or {self.input_type_!r}, or set "
+                "warm_start=False to train a new model."
+            )
+        origin = ids_origin(X)
+        vocabulary = None if origin is None else origin.vocabulary
+        if issparse(y):  # a sparse indicator matrix (MultiLabelBinarizer(sparse_output=True))
+            y = y.toarray()
         # pretraining_epochs > 0: rows of y marked unlabeled train only the
         # language model (see _pretraining).
         X, y, sample_weight, unlabeled = split_unlabeled(
             self, X, y, sample_weight, continuing or partial
         )
+        index = pandas_index(X)
         if y is not None:
             y_array = np.asarray(y)
             check_finite(y_array, "y", getattr(y, "index", None))
@@ -376,6 +414,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         X, y = validate_lstm_input(
             self, X, y, reset=not continuing, keep_new_ids=not partial
         )
+        if self.input_type_ == "tokens":
+            check_some_token_seen(X, type(self).__name__, index)
         embedding_rows = None
         if continuing and self.input_type_ == "tokens":
             if not partial:
@@ -387,7 +427,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             # partial_fit trains one epoch on its chunk: no language model.
             pretraining_ids = self._language_model_input(X, unlabeled)
         embedding_ids = self._check_token_ids_against_embeddings(
-            X if pretraining_ids is None else pretraining_ids
+            X if pretraining_ids is None else pretraining_ids, origin, continuing
         )
         if continuing and embedding_ids is not None:
             old_ids = self._embedding_ids
@@ -425,8 +465,16 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         if continuing:
             check_same_architecture(previous, net, type(self).__name__)
         inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
+        split = None if partial else self._calibration_split(targets, seed)
+        train_inputs, train_targets = inputs, targets
+        if split is not None and not self.do_early_stopping_:
+            # Early stopping holds these rows out itself; otherwise they are
+            # kept from training here.
+            train_rows = split[0]
+            train_inputs = {name: values[train_rows] for name, values in inputs.items()}
+            train_targets = targets[train_rows]
         self.net_ = train(
-            net, inputs, targets, previous=previous, seed=seed,
+            net, train_inputs, train_targets, previous=previous, seed=seed,
             n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
             start=None if initial_weights is None else (
                 lambda module: start_from_language_model(
@@ -434,6 +482,12 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
                 )
             ),
         )
+        if not (partial and continuing):  # partial_fit keeps what the model has
+            held_out = None
+            if split is not None:
+                rows = split[1]
+                held_out = (self._module_outputs(X[rows]), targets[rows], weights[rows])
+            self._calibrate(held_out)
         self.history_ = [
             *(self.history_ if continuing else []),
             *history_records(net, _HISTORY_KEYS, n_before),
@@ -469,16 +523,20 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             print_line(f"{name}: {len(X)} labeled and {len(unlabeled)} unlabeled rows")
         return np.concatenate([X, unlabeled])
 
-    def _check_token_ids_against_embeddings(self, X):
+    def _check_token_ids_against_embeddings(self, X, origin=None, continuing=False):
         """With ``embeddings``: the ids given a trainable row (see LSTMNet).
 
-        Also widens ``vocabulary_size_`` to the vectors' table, and warns where
-        X looks made by a tokenizer that disagrees with the estimator about
-        the vectors (see ``make_lstm_pipeline``).
+        Also records the vectors' fingerprint, widens ``vocabulary_size_`` to
+        the vectors' table, refuses ids from a CharTokenizer (``origin``, see
+        ``_tokenizer.ids_origin``) that disagrees with the estimator about the
+        vectors, and warns where ids of unknown origin look made by one.
         """
         name = type(self).__name__
         if self.embeddings is None:
-            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN:
+            self._vectors_fingerprint = None
+            if self.input_type_ == "tokens":
+                self._check_vectors_agree(origin)
+            if self.input_type_ == "tokens" and X.max() >= SPARSE_IDS_MIN and origin is None:
                 n_distinct = len(_distinct_ids(X))
                 if X.max() > SPARSE_IDS_FACTOR * n_distinct:
                     warnings.warn(
@@ -497,10 +555,19 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
                 "CharTokenizer(level='word', embeddings=...), but X was read as "
                 "numeric sequences."
             )
-        n_table = FIRST_TOKEN_ID + len(load_vectors(self.embeddings))
+        # A warm start must find the vectors its trained rows correct.
+        recorded = getattr(self, "_vectors_fingerprint", None) if continuing else None
+        vectors = check_fingerprint(self.embeddings, recorded, name)
+        self._vectors_fingerprint = vectors.fingerprint
+        self._check_vectors_agree(origin)
+        n_table = FIRST_TOKEN_ID + len(vectors)
         distinct = _distinct_ids(X)
         words = distinct[distinct >= FIRST_TOKEN_ID]
-        if len(words) >= DENSE_IDS_MIN and words[-1] - FIRST_TOKEN_ID + 1 == len(words):
+        if (
+            origin is None
+            and len(words) >= DENSE_IDS_MIN
+            and words[-1] - FIRST_TOKEN_ID + 1 == len(words)
+        ):
             warnings.warn(
                 f"X's token ids are exactly {FIRST_TOKEN_ID} to {words[-1]}, as a "
                 f"CharTokenizer without embeddings numbers its vocabulary, but {name}"
@@ -515,6 +582,44 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         if not self.fine_tune_embeddings:  # only rows the vectors lack
             trainable = trainable[(trainable == OOV_ID) | (trainable >= n_table)]
         return trainable
+
+    def _check_vectors_agree(self, origin):
+        """Refuse ids whose CharTokenizer numbered words by other vectors than the model's.
+
+        ``origin``: see ``_tokenizer.ids_origin`` (None: ids of unknown
+        origin, which only the warnings of ``_check_token_ids_against_embeddings``
+        can judge). The vectors are compared by fingerprint, so that the same
+        table under two paths agrees and a file rewritten in place does not.
+        """
+        if origin is None or not hasattr(self, "_vectors_fingerprint"):
+            return  # (a model saved before sklstm recorded the fingerprint)
+        fitted = self._vectors_fingerprint
+        if origin.vectors == fitted:
+            return
+        name = type(self).__name__
+        if fitted is None:
+            problem = (
+                f"a CharTokenizer with embeddings, which numbers words by the rows of "
+                f"its vectors ({origin.vectors}), but {name} has embeddings=None and "
+                "would learn an embedding row for every one of those ids"
+            )
+            fix = f"Give {name} the same embeddings"
+        elif origin.vectors is None:
+            problem = (
+                f"a CharTokenizer without embeddings, which numbers words itself, but "
+                f"{name}(embeddings={self.embeddings!r}) reads id k + 2 as the word "
+                "of row k of its vectors: every word would read another word's vector"
+            )
+            fix = "Give the CharTokenizer the same embeddings"
+        else:
+            problem = (
+                f"a CharTokenizer whose vectors ({origin.vectors}) are not those of "
+                f"{name} ({fitted}): every word would read another word's vector"
+            )
+            fix = "Give both steps the same embeddings"
+        raise ValueError(
+            f"X comes from {problem}. {fix} (make_lstm_pipeline does), then fit again."
+        )
 
     def _resolve_early_stopping(self, targets):
         """Whether this fit holds out a validation part (``do_early_stopping_``).
@@ -629,6 +734,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             ),
             criterion=self._criterion(),
             criterion_params=dict(reduction="none"),
+            net_class=self._net_class,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
@@ -646,7 +752,14 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     def _raw_outputs(self, X):
         """Check X and return the module's raw outputs as a float64 ndarray."""
         check_is_fitted(self)
+        check_params_in_use(self, PREDICT_PARAMS)
+        if self.input_type_ == "tokens":
+            self._check_vectors_agree(ids_origin(X))
         X, _ = validate_lstm_input(self, X)
+        return self._module_outputs(X)
+
+    def _module_outputs(self, X):
+        """The fitted module's raw outputs on checked X, as a float64 ndarray."""
         batch_size = max(self.batch_size, MIN_PREDICT_BATCH_SIZE)
         order = None
         if self.input_type_ == "tokens" and len(X) > batch_size:
@@ -681,3 +794,11 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""
         # The validation split's seed only matters to fit, which builds a new net.
         return self._build_net(n_outputs, seed=None)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Loading rebuilt the net over the vectors as they are now: refuse them
+        # if they are not those it was trained with (a file rewritten since).
+        fingerprint = getattr(self, "_vectors_fingerprint", None)
+        if fingerprint is not None and self.embeddings is not None:
+            check_fingerprint(self.embeddings, fingerprint, type(self).__name__)

@@ -9,11 +9,41 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
+from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM
+from ._base import BaseLSTM, _SampleWeightedNet
+from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
 from ._pretraining import ScoreLabeledRowsMixin
-from ._validation import StrOptions, _fit_context
+from ._validation import StrOptions, _fit_context, row_label
+
+
+class _ClassifierNet(ClassifierMixin, _SampleWeightedNet):
+    """The classifier's skorch net: ``predict`` gives what the net's y holds.
+
+    skorch's scoring callbacks (``EpochScoring("accuracy")``, ``"f1"``,
+    ``"roc_auc"``) score the net, not the estimator, on the targets it
+    trains on: class indices (``LabelEncoder``'s), or the 0/1 indicator
+    matrix of multilabel y. A plain ``NeuralNet.predict`` returns the
+    probabilities, which no classification metric takes.
+    """
+
+    @property
+    def classes_(self):
+        return np.arange(self.module_.head.out_features)
+
+    def predict_proba(self, X):
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            # skorch's own sigmoid is that of a binary net: it would make one
+            # (p, 1 - p) pair per label.
+            return expit(to_numpy(self.forward(X).float()))
+        return super().predict_proba(X)  # softmax, as skorch infers from the loss
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        if isinstance(self.criterion_, nn.BCEWithLogitsLoss):
+            return (proba > 0.5).astype(np.int64)
+        return proba.argmax(axis=1)
 
 
 class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
@@ -116,7 +146,8 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         does; ``history_`` is extended and ``n_iter_`` counts every epoch.
         y may hold no class that ``classes_`` lacks, X must have the same
         width (and values per step), and the parameters that shape the model
-        (``units``, ``num_layers``, ...) must stay; ``learning_rate``,
+        (``units``, ``num_layers``, ...) and read X (``input_type``, unless
+        ``'auto'``) must stay; ``learning_rate``,
         ``max_epochs`` and the regularisation may change. New token ids grow
         the embedding; ids from a CharTokenizer that renumbered the
         vocabulary are refused (give it ``warm_start=True`` too: user guide,
@@ -158,6 +189,22 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         Weight of each class in the loss, multiplied into ``sample_weight``.
         ``'balanced'`` weighs classes inversely to their frequency in y.
         Multilabel y takes none.
+    calibration : {'temperature'} or None, default='temperature'
+        How ``predict_proba``'s probabilities are made honest. A network
+        trained to a small training loss is overconfident (it says 0.99 where
+        it is right 80 % of the time); ``'temperature'`` divides the raw
+        outputs by one number, ``temperature_``, fitted by minimising the
+        log loss on held-out rows: the validation part of early stopping, or
+        else ``validation_fraction`` of the training data, held out for it
+        (stratified; the model trains on the rest). Data whose held-out part
+        would have fewer than 50 rows (under 500 samples at the default
+        ``validation_fraction``) is not calibrated: all of it trains, and
+        ``calibrated_`` is False. ``predict`` is the same either way: a
+        temperature never changes the most probable class. None trains on
+        all the data and keeps the raw probabilities. ``partial_fit`` keeps
+        the temperature the model has (1 after its first call); a
+        ``warm_start`` fit fits it again. See the user guide, "Probabilities
+        and calibration".
     callbacks : list of skorch callbacks or None, default=None
         Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
         callback)`` pairs, run with sklstm's own (the validation score,
@@ -165,7 +212,10 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         At each epoch's end they run after the validation score and before
         the epoch's line is printed and early stopping decides. The instances
         are used as given (skorch initializes them at each fit); ``clone``
-        copies them. After fit, ``net_.callbacks_`` holds them by name.
+        copies them. After fit, ``net_.callbacks_`` holds them by name. A
+        callback stops training as in skorch, by raising ``KeyboardInterrupt``
+        from an epoch or batch hook (skorch's ``EarlyStopping`` does): ``fit``
+        then ends normally, while a Ctrl-C still reaches the caller.
     device : str or torch.device, default='cpu'
         torch device to train on, e.g. ``'cuda'``; checked when ``fit``
         starts, with an error that lists the devices available. Predictions
@@ -227,6 +277,15 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
     do_early_stopping_ : bool
         Whether the last fit held out a validation part (see
         ``early_stopping``).
+    temperature_ : float
+        What the raw outputs are divided by before the softmax (the sigmoid,
+        for multilabel y) of ``predict_proba``: fitted on held-out rows
+        with ``calibration='temperature'``, 1.0 otherwise (see
+        ``calibration``). Above 1, the network was overconfident.
+    calibrated_ : bool
+        Whether ``temperature_`` was fitted on held-out rows; False with
+        ``calibration=None``, on data too small to hold rows out, and after
+        a first ``partial_fit``.
     input_type_ : {'tokens', 'sequences'}
         How X was read.
     input_shape_ : tuple
@@ -249,7 +308,8 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
     Notes
     -----
     Multilabel classification: y as a 2-D 0/1 indicator matrix (what
-    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes) trains one
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes, dense or
+    scipy sparse; other values are refused) trains one
     sigmoid output per label on the binary cross-entropy, in one model;
     ``predict`` returns the indicator matrix (a label where its probability
     exceeds 0.5) and ``predict_proba`` one probability per label.
@@ -278,10 +338,12 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
     _parameter_constraints = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "calibration": [StrOptions({"temperature"}), None],
     }
     # 2-D y is multilabel (checked in _validate_target).
     _multi_output_target = True
     _numeric_target = False
+    _net_class = _ClassifierNet
 
     def __init__(
         self,
@@ -309,6 +371,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         fine_tuning="plain",
         pretrained_layers="embedding",
         class_weight=None,
+        calibration="temperature",
         callbacks=None,
         device="cpu",
         n_threads=1,
@@ -347,6 +410,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
             verbose=verbose,
         )
         self.class_weight = class_weight
+        self.calibration = calibration
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -426,6 +490,18 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
                 f"per label, 0 or 1), but y is {type_of_target(y)!r}. Pass 1-D labels, "
                 "or binarize label sets with sklearn.preprocessing.MultiLabelBinarizer."
             )
+        if multilabel:
+            # type_of_target calls any two-valued integer matrix multilabel;
+            # values other than 0 and 1 would train on a negative loss.
+            not_binary = ~np.isin(y, (0, 1))
+            if not_binary.any():
+                row = int(np.flatnonzero(not_binary.any(axis=1))[0])
+                value = y[row][not_binary[row]][0].item()
+                raise ValueError(
+                    f"{name} reads a 2-D y as a multilabel indicator matrix of 0 and 1, "
+                    f"but {row_label(row)} of y holds {value!r}. Binarize it first, "
+                    "e.g. (y > 0).astype(int), or use MultiLabelBinarizer on label sets."
+                )
         if continuing:
             self._check_target_fits(y, multilabel, classes)
             return y
@@ -551,6 +627,32 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
             )
         return None
 
+    def _calibration_split(self, targets, seed):
+        if self.calibration is None:
+            return None
+        if not self.do_early_stopping_ and self._held_out_problem(targets) is not None:
+            return None
+        split = held_out_rows(
+            targets, self.validation_fraction, stratified=self._stratify_validation, seed=seed
+        )
+        return split if len(split[1]) >= MIN_CALIBRATION_SAMPLES else None
+
+    def _calibrate(self, held_out):
+        self.temperature_, self.calibrated_ = 1.0, False
+        if held_out is not None:
+            outputs, targets, weights = held_out
+            self.temperature_ = fit_temperature(
+                outputs, targets, weights, multilabel=self._is_multilabel
+            )
+            self.calibrated_ = True
+
+    def __setstate__(self, state):
+        # A model saved before sklstm calibrated predicts as it did then.
+        if "classes_" in state:
+            state.setdefault("temperature_", 1.0)
+            state.setdefault("calibrated_", False)
+        super().__setstate__(state)
+
     def _criterion(self):
         return nn.BCEWithLogitsLoss if self._is_multilabel else nn.CrossEntropyLoss
 
@@ -576,7 +678,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; rows sum to 1. For multilabel y,
             shape (n_samples, n_labels): the probability of each label, on
-            its own.
+            its own. Calibrated by ``temperature_`` (see ``calibration``).
 
         Examples
         --------
@@ -594,9 +696,10 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         >>> proba.argmax(axis=1)
         array([1, 0])
         """
+        scores = self._raw_outputs(X) / self.temperature_
         if self._is_multilabel:
-            return expit(self._raw_outputs(X))
-        return softmax(self._raw_outputs(X), axis=1)
+            return expit(scores)
+        return softmax(scores, axis=1)
 
     def predict(self, X):
         """Most probable class label of each sequence.

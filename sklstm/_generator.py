@@ -11,12 +11,12 @@ from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
-from ._base import TRAINING_CONSTRAINTS, build_net
+from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
 from ._persistence import PlainStateMixin
 from ._precision import MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
-from ._tokenizer import OOV_ID, PAD_ID, CharTokenizer
+from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
 from ._training import (
     check_callbacks,
     check_same_architecture,
@@ -24,7 +24,7 @@ from ._training import (
     progress_callbacks,
     train,
 )
-from ._validation import Interval, StrOptions, _fit_context, check_texts
+from ._validation import Interval, StrOptions, _fit_context, check_params_in_use, check_texts
 
 
 class _NextTokenNet(MixedPrecisionNet):
@@ -51,8 +51,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
     level : {'char', 'word'}, default='char'
         What a token is, as in :class:`CharTokenizer`.
     max_length : int, default=100
-        Tokens of context the model trains on: the training texts are cut
-        into windows of this length. ``generate`` reads the last
+        Tokens of context the model trains on (at most 100,000): the
+        training texts are cut into windows of this length. ``generate`` reads the last
         ``max_length`` tokens of the prompt, then carries the LSTM's state
         through the tokens it writes.
     lowercase : bool, default=False
@@ -84,7 +84,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         When fitted already, make ``fit`` continue training the fitted model
         (its weights and Adam's moments) on the new texts, keeping its
         vocabulary: their tokens unseen before are read as out-of-vocabulary.
-        ``history_`` is extended.
+        ``history_`` is extended. ``level``, ``lowercase``, ``max_tokens``
+        and ``min_frequency`` must stay as they were (so for ``partial_fit``).
     callbacks : list of skorch callbacks or None, default=None
         Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
         callback)`` pairs, run at each epoch, as in :class:`LSTMClassifier`.
@@ -148,7 +149,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
 
     _parameter_constraints = {
         "level": [StrOptions({"char", "word"})],
-        "max_length": [Interval(Integral, 1, None, closed="left")],
+        "max_length": [Interval(Integral, 1, MAX_LENGTH_LIMIT, closed="both")],
         "lowercase": ["boolean"],
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
@@ -270,7 +271,9 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         texts = check_texts(X, type(self).__name__)
         device = check_device(self.device)
         precision = effective_precision(self.precision, device, type(self).__name__)
-        if not continuing:
+        if continuing:
+            self._check_same_vocabulary_params()
+        else:
             self.tokenizer_ = CharTokenizer(
                 level=self.level,
                 # The windows set the length: a fixed width spares fit the
@@ -301,6 +304,26 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         ]
         self.n_iter_ = len(self.history_)
         return self
+
+    def _check_same_vocabulary_params(self):
+        """Continuing: refuse parameters that would make another vocabulary.
+
+        The fitted vocabulary stays, so a changed ``level`` or ``lowercase``
+        would be ignored silently (the model would go on reading characters,
+        say); as ``CharTokenizer(warm_start=True)`` does, refuse it.
+        """
+        fitted = self.tokenizer_.get_params()
+        changed = [
+            f"{name}={fitted[name]!r} (now {getattr(self, name)!r})"
+            for name in ("level", "lowercase", "max_tokens", "min_frequency")
+            if getattr(self, name) != fitted[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues the fitted {type(self).__name__} with its "
+                f"vocabulary, which was made with {', '.join(changed)}. Set them back, "
+                "or set warm_start=False to train a new model."
+            )
 
     def _build_net(self, n_ids, device="cpu", precision="float32", epoch_offset=0, header=True):
         return build_net(
@@ -375,6 +398,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         (True, True)
         """
         check_is_fitted(self)
+        check_params_in_use(self, PREDICT_PARAMS)
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_
@@ -469,6 +493,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        check_params_in_use(self, ("n_threads",))
         # A wrong type is a TypeError, a value out of range a ValueError. bool
         # is an Integral and a Real, but True tokens or degrees is a slip.
         if not isinstance(prompt, str):

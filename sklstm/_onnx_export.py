@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import uuid
 import warnings
 from pathlib import Path
 
@@ -37,13 +38,14 @@ from ._classifier import LSTMClassifier
 from ._generator import LSTMTextGenerator
 from ._module import LSTMNet
 from ._regressor import LSTMRegressor
-from ._runtime import preserved_rngs
+from ._runtime import preserved_rngs, torch_state_lock
 from ._tokenizer import OOV_ID, CharTokenizer
 from .onnx import (
     FORMAT_VERSION,
     INPUT_NAME,
     INSTALL_HINT,
     METADATA_KEY,
+    MULTILABEL_FORMAT_VERSION,
     OUTPUT_NAMES,
     tokenizer_from_state,
     tokenizer_path,
@@ -95,8 +97,9 @@ def export_onnx(model, path):
 
     The graph takes a batch of token ids (int64) or numeric sequences
     (float32) of any size and any number of steps, and returns what the
-    estimator returns: ``predict_proba``'s probabilities for a classifier,
-    ``predict``'s targets, in their own scale, for a regressor (float64).
+    estimator returns: ``predict_proba``'s probabilities for a classifier
+    (one per label, on its own, for a multilabel one), ``predict``'s
+    targets, in their own scale, for a regressor (float64).
     Padding is read nowhere, wherever it stands in a row, as in the
     estimator. Load the result with :func:`sklstm.onnx.load`, which also
     takes raw texts for a pipeline.
@@ -110,7 +113,9 @@ def export_onnx(model, path):
     path : str or path-like
         The ONNX file to write, e.g. ``'model.onnx'``. For a pipeline, the
         tokenizer's settings and vocabulary go beside it, as JSON, in
-        ``<stem>.tokenizer.json``. Existing files are replaced.
+        ``<stem>.tokenizer.json``. Existing files are replaced, both or
+        neither: each is written to a temporary file in the same folder and
+        renamed only once both are complete.
 
     Returns
     -------
@@ -130,6 +135,9 @@ def export_onnx(model, path):
         If the exported graph fails its checks (fixed batch size or sequence
         length, or answers that differ from the estimator's); nothing is
         written then.
+    OSError
+        If a file cannot be written; files of an earlier export to ``path``
+        are then left as they were.
 
     See Also
     --------
@@ -184,8 +192,7 @@ def export_onnx(model, path):
     graph = proto.SerializeToString()
     _verify(onnxruntime, graph, estimator, metadata)
     files = {os.fspath(path): graph, **files}
-    for file_path, data in files.items():
-        _write_atomically(file_path, data)
+    _write_together(files)
     return [Path(file_path) for file_path in files]
 
 
@@ -225,8 +232,11 @@ def _split_model(model):
 def _metadata(estimator):
     """The description a loader reads: the task, the classes, the input."""
     is_classifier = isinstance(estimator, LSTMClassifier)
+    multilabel = is_classifier and estimator._is_multilabel
     metadata = {
-        "format": FORMAT_VERSION,
+        # A loader older than multilabel serving would take argmax labels:
+        # it refuses the later format instead.
+        "format": MULTILABEL_FORMAT_VERSION if multilabel else FORMAT_VERSION,
         "sklstm_version": __version__,
         "estimator": type(estimator).__name__,
         "task": "classifier" if is_classifier else "regressor",
@@ -240,6 +250,9 @@ def _metadata(estimator):
     if is_classifier:
         metadata["classes"] = _labels_as_json(estimator.classes_)
         metadata["classes_dtype"] = estimator.classes_.dtype.str
+        if multilabel:  # predict gives y's indicator matrix, of y's dtype
+            metadata["multilabel"] = True
+            metadata["label_dtype"] = np.dtype(estimator._label_dtype).str
     else:
         metadata["n_outputs"] = int(estimator.n_outputs_)
     return metadata
@@ -289,18 +302,23 @@ class _ServedNet(nn.Module):
     Token ids the estimator would read as out-of-vocabulary (those it never
     saw in fit) are mapped to 1 here, negative ones too (the loader refuses
     those, as the estimator does); 1-D-per-step sequences get their feature
-    axis; raw outputs become probabilities (a softmax) or targets (scaled
-    back), in float64 as the estimator computes them.
+    axis; raw outputs become probabilities (a softmax, or for multilabel y a
+    sigmoid per label, of the outputs divided by the fitted temperature) or
+    targets (scaled back), in float64 as the estimator computes them.
     """
 
     def __init__(self, net, estimator):
         super().__init__()
         self.net = net
         self.is_classifier = isinstance(estimator, LSTMClassifier)
+        self.multilabel = self.is_classifier and estimator._is_multilabel
         self.reads_tokens = estimator.input_type_ == "tokens"
         self.vocabulary_size = estimator.vocabulary_size_ if self.reads_tokens else None
         self.adds_feature_axis = not self.reads_tokens and len(estimator.input_shape_) == 1
-        if not self.is_classifier:
+        if self.is_classifier:
+            temperature = torch.tensor(estimator.temperature_, dtype=torch.float64)
+            self.register_buffer("temperature", temperature)
+        else:
             for name in ("y_scale", "y_mean"):
                 value = getattr(estimator, f"_{name}")
                 self.register_buffer(name, torch.as_tensor(value, dtype=torch.float64))
@@ -312,8 +330,10 @@ class _ServedNet(nn.Module):
         elif self.adds_feature_axis:
             X = X.unsqueeze(2)
         raw = self.net(X).double()
+        if self.multilabel:
+            return torch.sigmoid(raw / self.temperature)
         if self.is_classifier:
-            return torch.softmax(raw, dim=1)
+            return torch.softmax(raw / self.temperature, dim=1)
         predictions = raw * self.y_scale + self.y_mean
         return predictions[:, 0] if self.one_target else predictions
 
@@ -406,7 +426,9 @@ def _export_graph(estimator):
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("steps")}
     output_name = OUTPUT_NAMES["classifier" if served.is_classifier else "regressor"]
     try:
-        with _quiet(), torch.no_grad():
+        # torch.export traces with process-wide state (and _quiet redirects
+        # the process's output): one export at a time.
+        with torch_state_lock, _quiet(), torch.no_grad():
             program = torch.onnx.export(
                 served,
                 (example,),
@@ -496,14 +518,66 @@ def _verify(onnxruntime, graph, estimator, metadata):
         )
 
 
-def _write_atomically(path, data):
-    """Write ``data`` to ``path`` through a temporary file, so that no half file remains."""
-    temporary = f"{path}.{os.getpid()}.tmp"
+def _rename(source, target):
+    """``os.replace``; a function of its own, so that tests can make it fail."""
+    os.replace(source, target)
+
+
+def _write_together(files):
+    """Write ``{path: bytes}``: every file or, on any error, none.
+
+    Each file goes to a temporary name in its target's folder (a rename within
+    one file system is atomic) and is checked by its size on disk; only when
+    all are complete are they renamed into place. Should a rename fail, the
+    files already renamed get their earlier contents back (kept as hard links,
+    or copies where the file system has none), so that an earlier export is
+    never left half replaced. No temporary file remains either way.
+    """
+    temporaries = {path: _temporary_name(path) for path in files}
+    backups = {}
+    renamed = []
     try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
+        for path, data in files.items():
+            with open(temporaries[path], "xb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            written = os.path.getsize(temporaries[path])
+            if written != len(data):
+                raise OSError(
+                    f"export_onnx wrote {written} of the {len(data)} bytes of {path}; "
+                    "the earlier files were kept. Check the free space of its folder."
+                )
+        for path in files:
+            if os.path.exists(path):
+                backups[path] = _temporary_name(path)
+                _keep_a_copy(path, backups[path])
+        for path in files:
+            _rename(temporaries[path], path)
+            renamed.append(path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
+        for path in reversed(renamed):
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            else:
+                os.remove(path)
         raise
+    finally:
+        for leftover in [*temporaries.values(), *backups.values()]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+
+
+def _temporary_name(path):
+    """A name beside ``path`` that no other export (thread or process) picks."""
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
+
+
+def _keep_a_copy(path, copy):
+    try:
+        os.link(path, copy)
+    except OSError:  # no hard links here (FAT, some network shares)
+        import shutil
+
+        shutil.copy2(path, copy)

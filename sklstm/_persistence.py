@@ -62,12 +62,18 @@ def version_stamp():
 def plain_state(state):
     """``__getstate__``'s result with the net as plain values and a version stamp.
 
+    A ``torch.device`` given as the ``device`` parameter is saved as its name
+    (``'cpu'``, ``'cuda:0'``), which the estimator accepts alike.
+
     Parameters
     ----------
     state : dict
         The estimator's attributes, as ``BaseEstimator.__getstate__`` returns them.
     """
     state = dict(state)
+    if isinstance(state.get("device"), torch.device):
+        # Its name says the same, and skops then need not trust torch.device.
+        state["device"] = str(state["device"])
     if isinstance(state.get(VOCABULARY_KEY), dict):
         state[VOCABULARY_KEY] = json.dumps(state[VOCABULARY_KEY])
     net = state.pop("net_", None)

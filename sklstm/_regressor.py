@@ -20,7 +20,8 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
     An embedding (for token ids), a stack of LSTM layers and a linear head,
     trained with Adam on the mean squared error by skorch. Targets are
     standardised inside ``fit`` (and predictions mapped back), so that targets
-    in the hundreds train as easily as targets near zero.
+    in the hundreds train as easily as targets near zero; a constant target
+    gets scale 1, as in :class:`~sklearn.preprocessing.StandardScaler`.
 
     Parameters
     ----------
@@ -376,10 +377,14 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         unit_targets = targets / magnitude
         unit_mean = unit_targets.mean(axis=0)
         unit_scale = unit_targets.std(axis=0)
-        unit_scale = np.where(unit_scale > 0, unit_scale, 1.0)
+        constant = unit_scale == 0
+        unit_scale = np.where(constant, 1.0, unit_scale)
         standardized = (unit_targets - unit_mean) / unit_scale
         self._y_mean = unit_mean * magnitude
-        self._y_scale = unit_scale * magnitude
+        # A constant target gets scale 1, as in StandardScaler: the net learns
+        # outputs near 0, which predict the constant give or take those
+        # outputs, rather than that error times the constant's magnitude.
+        self._y_scale = np.where(constant, 1.0, unit_scale * magnitude)
         weights = sample_weight / sample_weight.mean()
         return standardized.astype(np.float32), weights, self.n_outputs_
 

@@ -7,8 +7,10 @@ import weakref
 from collections import Counter
 from itertools import chain, repeat
 from numbers import Integral
+from typing import NamedTuple, Optional
 
 import numpy as np
+import pandas as pd
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -16,7 +18,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._embeddings import load_vectors
+from ._embeddings import check_fingerprint, load_vectors
 from ._validation import (
     FIRST_TOKEN_ID,
     OOV_ID,
@@ -41,35 +43,61 @@ _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 # of these two when that text is an outlier (see the max_length docs).
 OUTLIER_FACTOR = 4
 MIN_CAPPED_WIDTH = 1000
+#: The widest row of ids (max_length, and the width max_length=None chooses):
+#: 0.4 MB per text in int32, and an LSTM pass of as many steps; far beyond
+#: what an LSTM learns from (hence the tokenizer's and the generator's
+#: bound), while a slip such as max_length=10**9 would ask for gigabytes.
+MAX_LENGTH_LIMIT = 100_000
 
 # The one character whose lowercase depends on its neighbours (Final_Sigma).
 _CAPITAL_SIGMA = "\u03a3"
 
 
 # The arrays that transform and fit_transform returned (by id, while they
-# live), with the vocabulary_ that numbered them, so that an LSTM estimator
-# that continues training (warm_start, partial_fit) on ids straight from a
-# tokenizer, as in a Pipeline, can check that the ids still mean the same
-# tokens (see vocabulary_of).
-_VOCABULARY_OF_IDS = {}
+# live), with the vocabulary_ that numbered them and the fingerprint of the
+# word vectors that gave them their rows (None without), so that an LSTM
+# estimator given ids straight from a tokenizer, as in a Pipeline, can check
+# that they mean what it learned: the same tokens when it continues training
+# (warm_start, partial_fit), the same vectors as its own (see ids_origin).
+_ORIGIN_OF_IDS = {}
 
 
-def _remember_vocabulary(ids, vocabulary):
+class IdsOrigin(NamedTuple):
+    """What numbered an array of token ids: a fitted CharTokenizer's state."""
+
+    vocabulary: dict
+    vectors: Optional[str]  # WordVectors.fingerprint, or None without vectors
+
+
+def _remember_origin(ids, vocabulary, vectors):
     key = id(ids)
-    _VOCABULARY_OF_IDS[key] = vocabulary
-    weakref.finalize(ids, _VOCABULARY_OF_IDS.pop, key, None)
+    _ORIGIN_OF_IDS[key] = IdsOrigin(vocabulary, vectors)
+    weakref.finalize(ids, _ORIGIN_OF_IDS.pop, key, None)
     return ids
 
 
-def vocabulary_of(ids):
-    """The ``vocabulary_`` that numbered ``ids``, if a CharTokenizer returned them; else None.
+def ids_origin(ids):
+    """The ``IdsOrigin`` of ``ids``, if a CharTokenizer made them; else None.
 
-    Only the very array returned by ``transform`` or ``fit_transform`` is
-    known (what a Pipeline hands to its next step); a copy or a slice is not.
+    Known: the very array that ``transform`` or ``fit_transform`` returned
+    (what a Pipeline hands to its next step), a view of it (a slice) and a
+    DataFrame over it (a Pipeline with ``set_output(transform="pandas")``);
+    not a copy. A registered array is alive, so its id is its own.
     """
-    if not isinstance(ids, np.ndarray):
-        return None
-    return _VOCABULARY_OF_IDS.get(id(ids))
+    if isinstance(ids, pd.DataFrame):
+        ids = ids.to_numpy(copy=False)  # a view of the array it wraps, if any
+    while isinstance(ids, np.ndarray):
+        origin = _ORIGIN_OF_IDS.get(id(ids))
+        if origin is not None:
+            return origin
+        ids = ids.base
+    return None
+
+
+def vocabulary_of(ids):
+    """The ``vocabulary_`` that numbered ``ids`` (see ``ids_origin``), or None."""
+    origin = ids_origin(ids)
+    return None if origin is None else origin.vocabulary
 
 
 def _lengths(pieces):
@@ -93,14 +121,16 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         non-space character (punctuation, emoji) as a token of its own;
         whitespace only separates.
     max_length : int, default=None
-        Number of ids per output row. Longer texts are truncated, shorter ones
-        padded with 0. None uses the longest text seen in ``fit``, unless it
-        is an outlier: the width is then capped at ``max(1000, 4 * p99)``
-        tokens, where ``p99`` is the 99th percentile of the text lengths in
-        ``fit`` (the length that 1% of texts reach; with 100 texts or fewer,
-        the longest), and ``fit`` warns how many texts the cap truncates.
-        Without the cap, one 100,000-character text among short ones would
-        make every row 100,000 ids wide, in ``fit`` and in every ``transform``.
+        Number of ids per output row, at most 100,000. Longer texts are
+        truncated, shorter ones padded with 0. None uses the longest text
+        seen in ``fit``, unless it is an outlier: the width is then capped
+        at ``max(1000, 4 * p99)`` tokens, where ``p99`` is the 99th
+        percentile of the lengths of the other texts in ``fit`` (the length
+        that 1% of them reach; with 101 texts or fewer, the second longest
+        text), and at 100,000, and ``fit`` warns how many texts the cap
+        truncates. Without the cap, one 100,000-character text among short
+        ones, even in a corpus of two, would make every row 100,000 ids wide,
+        in ``fit`` and in every ``transform``.
     lowercase : bool, default=True
         Lowercase each text (on its own) before tokenizing.
     max_tokens : int, default=None
@@ -181,7 +211,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     _parameter_constraints = {
         "level": [StrOptions({"char", "word"})],
-        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "max_length": [Interval(Integral, 1, MAX_LENGTH_LIMIT, closed="both"), None],
         "lowercase": ["boolean"],
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
@@ -276,7 +306,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         kept_lengths = np.minimum(lengths, self.max_length_)
         if (kept_lengths < lengths).any():
             ids = ids[self._kept_positions(lengths)]
-        return _remember_vocabulary(self._pad(ids, kept_lengths), self.vocabulary_)
+        return self._remember(self._pad(ids, kept_lengths))
 
     def _check_embeddings(self):
         """The word vectors of ``embeddings`` (None without), checked against ``level``."""
@@ -309,8 +339,13 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             )
         self._numbering = numbering
         vectors = self._check_embeddings()
-        # The source, not the table: a saved tokenizer refers to its vectors.
+        if previous is not None and vectors is not None:
+            # A warm start keeps the ids of the vectors it was fitted with.
+            check_fingerprint(self.embeddings, self._vectors_fingerprint, type(self).__name__)
+        # The source, not the table: a saved tokenizer refers to its vectors,
+        # and the fingerprint tells whether they have changed since.
         self._vectors_source = None if vectors is None else self.embeddings
+        self._vectors_fingerprint = None if vectors is None else vectors.fingerprint
         if self.level == "char":
             per_code_point = np.bincount(tokens)
             seen = np.flatnonzero(per_code_point)
@@ -377,20 +412,29 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _width_of(lengths):
         """The row width for ``max_length=None``: the longest text, outliers capped."""
         longest = max(1, int(lengths.max()))
-        # method="higher": a length that some text really has, and the longest
-        # one for 100 texts or fewer, so that small corpora are never capped.
-        typical = int(np.percentile(lengths, 99, method="higher"))
-        cap = max(MIN_CAPPED_WIDTH, OUTLIER_FACTOR * typical)
+        # The longest text is judged against the others: in a small corpus the
+        # 99th percentile of all the lengths would be that text itself.
+        # method="higher": a length that some other text really has.
+        others = np.delete(lengths, np.argmax(lengths)) if len(lengths) > 1 else lengths
+        typical = int(np.percentile(others, 99, method="higher"))
+        cap = min(max(MIN_CAPPED_WIDTH, OUTLIER_FACTOR * typical), MAX_LENGTH_LIMIT)
         if longest <= cap:
             return longest
         n_truncated = int(np.count_nonzero(lengths > cap))
+        if cap == MAX_LENGTH_LIMIT:
+            reason = f"rows are capped at {MAX_LENGTH_LIMIT} tokens, the most max_length takes"
+            fix = "Pass a max_length"
+        else:
+            reason = (
+                f"over {OUTLIER_FACTOR} times the 99th percentile of the other texts' "
+                f"lengths ({typical}), so rows are capped at max({MIN_CAPPED_WIDTH}, "
+                f"{OUTLIER_FACTOR} * {typical}) = {cap} tokens"
+            )
+            fix = f"Pass max_length={longest} to keep every text whole, or any max_length"
         warnings.warn(
-            f"max_length=None: the longest text in fit has {longest} tokens, over "
-            f"{OUTLIER_FACTOR} times the 99th percentile of the text lengths "
-            f"({typical}), so rows are capped at max({MIN_CAPPED_WIDTH}, "
-            f"{OUTLIER_FACTOR} * {typical}) = {cap} tokens, which truncates "
-            f"{n_truncated} of the {len(lengths)} texts. Pass max_length={longest} "
-            "to keep every text whole, or any max_length to choose the width.",
+            f"max_length=None: the longest text in fit has {longest} tokens, {reason}, "
+            f"which truncates {n_truncated} of the {len(lengths)} texts. The width is "
+            f"chosen once, for every later transform. {fix} to choose the width.",
             UserWarning,
             stacklevel=4,
         )
@@ -423,7 +467,7 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         check_is_fitted(self)
         texts = check_texts(X, type(self).__name__)
         tokens, lengths = self._split(texts, keep=self.max_length_)
-        return _remember_vocabulary(self._pad(self._lookup_ids(tokens), lengths), self.vocabulary_)
+        return self._remember(self._pad(self._lookup_ids(tokens), lengths))
 
     def _split(self, texts, keep=None):
         """All tokens of all texts, flat, and the number of tokens of each text.
@@ -515,10 +559,25 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return ids
 
     def _fitted_vectors(self):
-        """The word vectors fit used (from load_vectors' cache), or None."""
+        """The word vectors fit used (from load_vectors' cache), or None.
+
+        Refused when they have changed since fit (a file rewritten in place,
+        say): every word would get another row's id.
+        """
         if getattr(self, "_vectors_source", None) is None:
             return None
-        return load_vectors(self._vectors_source)
+        return check_fingerprint(
+            self._vectors_source,
+            getattr(self, "_vectors_fingerprint", None),
+            type(self).__name__,
+        )
+
+    def _remember(self, ids):
+        """Record what numbered ``ids`` (see ``ids_origin``) and return them."""
+        fingerprint = None
+        if getattr(self, "_vectors_source", None) is not None:
+            fingerprint = self._fitted_vectors().fingerprint
+        return _remember_origin(ids, self.vocabulary_, fingerprint)
 
     def _pad(self, ids, lengths):
         """Place each text's ids in its row, after or before the padding."""

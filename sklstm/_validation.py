@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
 from sklearn.base import _fit_context  # noqa: F401
-from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
+from sklearn.utils._param_validation import (  # noqa: F401
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
 
 #: Token ids: 0 is padding, 1 out-of-vocabulary, 2 and up the tokens.
@@ -34,10 +38,12 @@ __all__ = [
     "StrOptions",
     "validate_data",
     "check_texts",
+    "check_params_in_use",
     "check_ordered",
     "check_finite",
     "check_float32_range",
     "check_token_ids",
+    "check_some_token_seen",
     "pandas_index",
     "check_sample_weight",
     "row_label",
@@ -47,6 +53,22 @@ __all__ = [
     "validate_lstm_input",
     "out_of_vocabulary",
 ]
+
+
+def check_params_in_use(estimator, names):
+    """Validate the parameters ``names`` of ``estimator`` as fit validates them all.
+
+    For a method of a fitted estimator that reads them (``predict`` reads
+    ``n_threads``, ``precision``, ``batch_size``): ``set_params`` after fit
+    validates nothing, and a bad value would otherwise reach torch and fail
+    there with a message that names no parameter. Raises sklearn's
+    ``InvalidParameterError`` (a ValueError) naming the parameter.
+    """
+    validate_parameter_constraints(
+        {name: estimator._parameter_constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__,
+    )
 
 
 def pandas_index(data):
@@ -236,6 +258,36 @@ def check_token_ids(ids, index=None, id_limit=None):
             f"{value:,.0f}. If X holds numeric values (timestamps, counts, prices) "
             "rather than token ids, pass input_type='sequences' or cast X to float."
         )
+
+
+def check_some_token_seen(ids, estimator_name, index=None):
+    """In fit: refuse token ids that are all padding, warn of rows that are.
+
+    A model trained on padding alone sees nothing and learns the targets'
+    average (a classifier predicting 0.5 for every text); a row of padding
+    among others is an empty text, worth a word since its target is learned
+    from nothing.
+    """
+    empty = ~ids.any(axis=1)
+    if not empty.any():
+        return
+    if empty.all():
+        raise ValueError(
+            f"Every row of X is padding (token id 0): {estimator_name} would see no "
+            "token to learn from. Check how X was made (texts that a CharTokenizer "
+            "fitted on others maps to nothing, an array of zeros), or pass "
+            "input_type='sequences' if X holds numbers rather than token ids."
+        )
+    rows = np.flatnonzero(empty)
+    warnings.warn(
+        f"{len(rows)} of the {len(ids)} rows of X hold padding only (token id 0), "
+        f"the first {row_label(int(rows[0]), index)}: {estimator_name} sees no token "
+        "there, and learns their targets from nothing. Drop empty texts, or ignore "
+        "this warning if they are meant.",
+        UserWarning,
+        # check_some_token_seen < _fit < fit_atomically < fit < _fit_context < caller
+        stacklevel=6,
+    )
 
 
 def check_sample_weight(sample_weight, X):

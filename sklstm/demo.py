@@ -4,9 +4,10 @@ Run it with ``python -m sklstm.demo [--output PATH]``. It loads the review
 sentences shipped with sklstm, tunes a ``CharTokenizer -> LSTMClassifier``
 pipeline with ``GridSearchCV`` over the tokenization level (characters, words,
 and words read through pretrained GloVe vectors), the sequence length and the
-LSTM's units, compares the tuned model's held-out accuracy with TF-IDF +
-logistic regression on the same split, saves it with joblib, loads it back and
-classifies three new sentences. It takes a few minutes on two CPU cores.
+LSTM's units, compares the tuned model's held-out accuracy and the quality of
+its (calibrated) probabilities with TF-IDF + logistic regression on the same
+split, saves it with joblib, loads it back and classifies three new sentences.
+It takes a few minutes on two CPU cores.
 """
 
 import argparse
@@ -20,10 +21,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import Bunch
 
+from ._calibration import expected_calibration_error
 from ._classifier import LSTMClassifier
 from ._tokenizer import CharTokenizer
 from .datasets import load_sentences
@@ -147,7 +150,9 @@ def run_demo(
     results : Bunch
         ``best_params`` (dict), ``cv_accuracy`` (mean accuracy of the best
         candidate over the folds), ``lstm_accuracy`` and
-        ``baseline_accuracy`` (on the held-out 20 %), ``output`` (Path of the
+        ``baseline_accuracy`` (on the held-out 20 %), ``temperature`` (the
+        tuned LSTM's ``temperature_``), ``probability_quality`` (per model,
+        the held-out ``log_loss`` and ``ece``), ``output`` (Path of the
         saved model), ``new_predictions`` (a list of ``(sentence, label,
         probability)``) and ``seconds`` (wall time).
     """
@@ -217,6 +222,21 @@ def run_demo(
     baseline_accuracy = baseline.score(texts_test, y_test)
     say(f"Held-out accuracy, LSTM (tuned, {_describe(model)}): {lstm_accuracy:.3f}")
     say(f"Held-out accuracy, TF-IDF word 1-2-grams + LogReg: {baseline_accuracy:.3f}")
+    classifier = model[-1]
+    if classifier.calibrated_:
+        say(
+            f"Probabilities calibrated: temperature_={classifier.temperature_:.2f}, "
+            "fitted on a tenth of the training sentences held out for it."
+        )
+    else:
+        say("Probabilities not calibrated (calibrated_=False).")
+    calibration = {}
+    for name, fitted in (("LSTM", model), ("TF-IDF + LogReg", baseline)):
+        calibration[name] = _probability_quality(fitted, texts_test, y_test)
+        say(
+            f"Held-out probabilities, {name}: log loss {calibration[name]['log_loss']:.3f}, "
+            f"calibration error (ECE) {calibration[name]['ece']:.3f}"
+        )
 
     joblib.dump(model, output)
     loaded = joblib.load(output)
@@ -247,10 +267,22 @@ def run_demo(
         cv_accuracy=float(search.best_score_),
         lstm_accuracy=float(lstm_accuracy),
         baseline_accuracy=float(baseline_accuracy),
+        temperature=float(classifier.temperature_),
+        probability_quality=calibration,
         output=output,
         new_predictions=new_predictions,
         seconds=time.perf_counter() - started,
     )
+
+
+def _probability_quality(model, texts, labels):
+    """Log loss and expected calibration error (15 bins) of ``model``'s probabilities."""
+    proba = model.predict_proba(texts)
+    correct = model.classes_[proba.argmax(axis=1)] == labels
+    return {
+        "log_loss": float(log_loss(labels, proba, labels=model.classes_)),
+        "ece": expected_calibration_error(proba.max(axis=1), correct),
+    }
 
 
 def _glove_installed():

@@ -11,12 +11,14 @@ This module imports neither torch nor skorch: a served model needs NumPy,
 scikit-learn (and its SciPy, plus pandas, which :class:`~sklstm.CharTokenizer`'s
 input checks use) and onnxruntime (``pip install "sklstm[onnx]"``).
 
-What an export writes (format 1):
+What an export writes (format 1; format 2 for a multilabel classifier):
 
 * ``model.onnx``: the network, from token ids or numeric sequences to what the
   estimator returns (probabilities, or targets in their own scale), with its
   description under the metadata key ``"sklstm"`` (a JSON object: the task,
-  the classes, the input's type and shape, the tokenizer's file);
+  the classes, the input's type and shape, the tokenizer's file; format 2
+  adds ``"multilabel": true`` and ``"label_dtype"``, the dtype of the
+  indicator matrix that ``predict`` returns);
 * ``model.tokenizer.json``, for a pipeline: the tokenizer's settings and
   vocabulary (and, with pretrained word vectors, the vectors' words), as JSON.
 """
@@ -33,7 +35,10 @@ from ._validation import check_finite, check_float32_range, check_token_ids
 __all__ = ["OnnxModel", "load"]
 
 #: The version of the files' layout; a loader refuses files of a later one.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: What a multilabel classifier's file is written in (others stay in format 1,
+#: which every loader reads): format 1 loaders would predict argmax labels.
+MULTILABEL_FORMAT_VERSION = 2
 #: The key of the ONNX metadata entry that describes the model.
 METADATA_KEY = "sklstm"
 #: What the tokenizer's file name adds to the ONNX file's stem.
@@ -158,15 +163,12 @@ def load(path, *, n_threads=1):
     >>> bool(np.allclose(served.predict(X), model.predict(X), atol=1e-5))
     True
     """
-    onnxruntime = _import_onnxruntime()
+    _import_onnxruntime()  # before any file is read: the missing package is the news
     path = os.fspath(path)
-    options = onnxruntime.SessionOptions()
-    if n_threads is not None:
-        options.intra_op_num_threads = n_threads
-        options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(
-        path, sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    # The graph's bytes are kept, for pickling (see OnnxModel.__getstate__).
+    with open(path, "rb") as file:
+        graph = file.read()
+    session = _session(graph, n_threads)
     text = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     if text is None:
         raise ValueError(
@@ -191,7 +193,21 @@ def load(path, *, n_threads=1):
             )
         with open(state_path, encoding="ascii") as file:
             tokenizer = tokenizer_from_state(json.load(file))
-    return OnnxModel(session, metadata, tokenizer)
+    model = OnnxModel(session, metadata, tokenizer)
+    model._graph, model._n_threads = graph, n_threads
+    return model
+
+
+def _session(graph, n_threads):
+    """An onnxruntime session of the graph's bytes, on ``n_threads`` threads."""
+    onnxruntime = _import_onnxruntime()
+    options = onnxruntime.SessionOptions()
+    if n_threads is not None:
+        options.intra_op_num_threads = n_threads
+        options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        graph, sess_options=options, providers=["CPUExecutionProvider"]
+    )
 
 
 def _holds_text(X):
@@ -229,6 +245,8 @@ class OnnxModel:
     """An exported sklstm model, served by onnxruntime without torch.
 
     Made by :func:`load`; answers as the exported estimator or pipeline did.
+    It pickles (to multiprocessing workers, a Spark UDF, a Dask task): the
+    pickle holds the graph's bytes, and unpickling builds a new session.
 
     Parameters
     ----------
@@ -244,7 +262,8 @@ class OnnxModel:
     ----------
     classes_ : ndarray of shape (n_classes,)
         For a classifier: the class labels, in the order of
-        ``predict_proba``'s columns.
+        ``predict_proba``'s columns; for a multilabel one,
+        ``arange(n_labels)``, as the estimator has.
     tokenizer_ : CharTokenizer or None
         The tokenizer that turns texts into token ids.
     input_type_ : {'tokens', 'sequences'}
@@ -286,6 +305,22 @@ class OnnxModel:
             dtype = np.dtype(metadata["classes_dtype"])
             self.classes_ = np.array(metadata["classes"], dtype=dtype)
         self._output_name = OUTPUT_NAMES[metadata["task"]]
+        self._graph, self._n_threads = None, None
+
+    def __getstate__(self):
+        if self._graph is None:
+            raise TypeError(
+                "This OnnxModel was built around an onnxruntime session, whose graph "
+                "it does not hold, and cannot be pickled; build it with "
+                "sklstm.onnx.load, which keeps the graph."
+            )
+        state = dict(self.__dict__)
+        del state["session_"]  # onnxruntime's sessions do not pickle
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.session_ = _session(self._graph, self._n_threads)
 
     def __repr__(self):
         tokenizer = "" if self.tokenizer_ is None else "CharTokenizer + "
@@ -336,8 +371,10 @@ class OnnxModel:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Labels from ``classes_`` for a classifier; float64 targets for a
-            regressor, 1-D when its y was 1-D in fit.
+            Labels from ``classes_`` for a classifier (for a multilabel one,
+            the indicator matrix: 1 where a label's probability exceeds
+            0.5); float64 targets for a regressor, 1-D when its y was 1-D in
+            fit.
 
         Examples
         --------
@@ -356,6 +393,8 @@ class OnnxModel:
         array(['two', 'three'], dtype='<U5')
         """
         outputs = self._run(X)
+        if self.metadata_.get("multilabel"):
+            return (outputs > 0.5).astype(np.dtype(self.metadata_["label_dtype"]))
         if _is_classifier(self):
             return self.classes_[np.argmax(outputs, axis=1)]
         return outputs

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import scipy.sparse
 from conftest import fast
+from sklearn.pipeline import make_pipeline
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
 from sklstm._validation import TOKEN_ID_LIMIT
@@ -276,9 +277,10 @@ def test_one_outlier_text_does_not_widen_every_row():
     texts = short_texts(700) + ["x" * 100_000]
     expected = (
         r"max_length=None: the longest text in fit has 100000 tokens, over 4 times the "
-        r"99th percentile of the text lengths \(21\), so rows are capped at max\(1000, "
-        r"4 \* 21\) = 1000 tokens, which truncates 1 of the 701 texts\. Pass "
-        r"max_length=100000 to keep every text whole"
+        r"99th percentile of the other texts' lengths \(21\), so rows are capped at max\(1000, "
+        r"4 \* 21\) = 1000 tokens, which truncates 1 of the 701 texts\. The width is "
+        r"chosen once, for every later transform\. Pass max_length=100000 to keep every "
+        r"text whole"
     )
     with pytest.warns(UserWarning, match=expected):
         tokenizer = CharTokenizer().fit(texts)
@@ -296,10 +298,48 @@ def test_cap_is_four_times_the_99th_percentile_when_above_1000():
         assert CharTokenizer().fit(texts).max_length_ == 1616
 
 
+@pytest.mark.parametrize("n_short", [1, 99])
+def test_one_long_text_in_a_small_corpus_does_not_widen_every_row(n_short):
+    texts = short_texts(n_short) + ["x" * 100_000]
+    with pytest.warns(
+        UserWarning,
+        match=r"the longest text in fit has 100000 tokens, over 4 times the 99th percentile "
+        r"of the other texts' lengths \(\d+\), so rows are capped at max\(1000, 4 \* \d+\) = "
+        r"1000 tokens, .* The width is chosen once, for every later transform\.",
+    ):
+        tokenizer = CharTokenizer().fit(texts)
+    assert tokenizer.max_length_ == 1000
+    assert tokenizer.transform(short_texts(700)).shape == (700, 1000)
+
+
+def test_the_chosen_width_is_bounded_as_max_length_is():
+    with pytest.warns(
+        UserWarning,
+        match=r"has 100001 tokens, rows are capped at 100000 tokens, the most max_length "
+        r"takes, which truncates 1 of the 1 texts\. .* Pass a max_length to choose",
+    ):
+        assert CharTokenizer().fit(["x" * 100_001]).max_length_ == 100_000
+
+
+@pytest.mark.parametrize("make", [
+    lambda: CharTokenizer(max_length=10**9).fit(["abc"]),
+    lambda: make_pipeline(CharTokenizer(max_length=10**9), LSTMClassifier()).fit(
+        ["abc", "def"], [0, 1]),
+    lambda: LSTMTextGenerator(max_length=10**9).fit(["abc"]),
+])
+def test_max_length_is_bounded_with_an_error_naming_it(make):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'max_length' parameter of (CharTokenizer|LSTMTextGenerator) must be an "
+        r"int in the range \[1, 100000\]",
+    ):
+        make()
+
+
 @pytest.mark.parametrize(
     "texts",
     [
-        short_texts(99) + ["x" * 100_000],  # 100 texts: the 99th percentile is the longest
+        short_texts(98) + ["x" * 5000] * 2,  # 100 texts: the second longest is as long
         short_texts(700) + ["x" * 1000],  # under the 1000-token floor
         short_texts(700) + ["x" * 84] * 8,  # over 1% of the texts: not an outlier
     ],
@@ -310,6 +350,36 @@ def test_longest_text_sets_the_width_when_not_an_outlier(texts):
         warnings.simplefilter("error")
         tokenizer = CharTokenizer().fit(texts)
     assert tokenizer.max_length_ == max(map(len, texts))
+
+
+# --- token ids that are padding only ------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_token_ids_that_are_all_padding_are_refused(cls):
+    X = np.zeros((8, 3), dtype=np.int64)
+    with pytest.raises(
+        ValueError,
+        match=rf"Every row of X is padding \(token id 0\): {cls.__name__} would see no token",
+    ):
+        tiny(cls).fit(X, labels())
+    model = tiny(cls).partial_fit(token_ids(), labels(), **(
+        {"classes": [0, 1]} if cls is LSTMClassifier else {}
+    ))
+    with pytest.raises(ValueError, match=r"Every row of X is padding"):
+        model.partial_fit(X, labels())
+    assert model.n_iter_ == 1
+
+
+def test_rows_of_padding_among_others_are_named_in_a_warning():
+    X = pd.DataFrame(token_ids(), index=[f"t{k}" for k in range(8)])
+    X.iloc[[3, 5]] = 0
+    with pytest.warns(
+        UserWarning,
+        match=r"2 of the 8 rows of X hold padding only \(token id 0\), the first row 3 "
+        r"\(index label 't3'\): LSTMClassifier sees no token there",
+    ):
+        tiny(LSTMClassifier).fit(X, labels())
 
 
 # --- generate's arguments ----------------------------------------------------------
@@ -347,3 +417,32 @@ def test_tiny_temperature_samples_like_greedy(generator, temperature):
 def test_huge_temperature_samples_known_tokens(generator):
     text = generator.generate("he", n_tokens=20, temperature=1e300, random_state=0)
     assert len(text) == 20 and set(text) <= set("helo wrd\n")
+
+
+# --- parameters changed after fit ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("n_threads", 0, r"'n_threads' parameter of \w+ must be an int in the range \[1, inf\)"),
+        ("n_threads", 1.5, r"'n_threads' parameter of \w+ must be an int"),
+        ("precision", "nonsense", r"'precision' parameter of \w+ must be a str among"),
+        ("batch_size", "64", r"'batch_size' parameter of \w+ must be an int"),
+    ],
+)
+@pytest.mark.parametrize("cls", [*ESTIMATORS, LSTMTextGenerator])
+def test_parameters_set_after_fit_are_checked_where_predict_reads_them(cls, name, value, message):
+    if cls is LSTMTextGenerator:
+        model = LSTMTextGenerator(max_length=8, units=4, max_epochs=1, random_state=0)
+        model.fit(["hello world", "a text"])
+        predict = lambda: model.score(["hello"])  # noqa: E731
+    else:
+        model = tiny(cls).fit(token_ids(), labels())
+        predict = lambda: model.predict(token_ids())  # noqa: E731
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=message):
+        predict()
+    if cls is LSTMTextGenerator and name == "n_threads":
+        with pytest.raises(ValueError, match=message):
+            model.generate("he", n_tokens=2)

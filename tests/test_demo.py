@@ -27,6 +27,9 @@ def test_run_demo_returns_its_figures(tmp_path):
     assert results.output == output
     assert output.exists()
     assert len(results.new_predictions) == len(demo.NEW_SENTENCES)
+    assert results.temperature > 0
+    for quality in results.probability_quality.values():
+        assert quality["log_loss"] > 0 and 0 <= quality["ece"] <= 1
     for sentence, label, probability in results.new_predictions:
         assert label in {"negative", "positive"}
         assert 0.5 <= probability <= 1.0
@@ -48,6 +51,8 @@ def test_main_saves_a_loadable_model_and_prints_both_accuracies(tmp_path, capsys
     assert baseline is not None, printed
     assert "Best parameters:" in printed
     assert "predicts identical probabilities" in printed
+    assert re.search(r"Probabilities calibrated: temperature_=\d", printed), printed
+    assert re.search(r"Held-out probabilities, LSTM: log loss \d", printed), printed
     # Seeded, so the figures are the same on every CPU run; the bounds only
     # check that both models learned (chance is 0.5), not a tuned figure.
     assert float(lstm.group(1)) > 0.6

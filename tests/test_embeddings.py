@@ -242,3 +242,32 @@ def test_bundled_glove():
         return u @ v / np.linalg.norm(u) / np.linalg.norm(v)
 
     assert cosine("king", "queen") > 0.7 > 0.3 > cosine("king", "banana")
+
+
+# --- fingerprint and size limits ---------------------------------------------------
+
+
+def test_the_fingerprint_tells_tables_apart_by_content_not_by_path(tmp_path):
+    first = load_vectors(write(tmp_path / "a.txt", GLOVE_TEXT))
+    same = load_vectors(write(tmp_path / "b.txt.gz", GLOVE_TEXT, compress=True))
+    other = load_vectors(write(tmp_path / "c.txt", GLOVE_TEXT.replace("the 0.5", "the 0.6")))
+    assert first.fingerprint == same.fingerprint
+    assert first.fingerprint != other.fingerprint
+    assert first.fingerprint.startswith("3 words x 3, sha256 ")
+
+
+def test_a_gzip_that_expands_too_far_is_streamed_and_stopped(tmp_path, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(_embeddings, "GZIP_MIN_LIMIT", 2**20)
+    path = tmp_path / "bomb.txt.gz"
+    path.write_bytes(gzip.compress(b"word" + b" 0" * 8 * 2**20))  # 16 MiB of text, 16 KiB
+    message = re.escape(f"{os.path.realpath(path)}: this gzip file expands to more than ")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message + r".*not a vectors file"):
+            load_vectors(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20  # stopped near the 1 MiB limit, not after 16 MiB

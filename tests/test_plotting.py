@@ -4,11 +4,12 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor
-from sklstm.plotting import plot_history
+from sklstm.plotting import plot_history, plot_reliability
 
 matplotlib = pytest.importorskip(
     "matplotlib", reason="matplotlib is not installed (the tests extra has it)"
@@ -129,3 +130,52 @@ def test_without_matplotlib_says_how_to_install_it(no_validation, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"needs matplotlib.*`pip install matplotlib`"):
         plot_history(no_validation)
+
+
+# -- plot_reliability -------------------------------------------------------------
+
+
+class _FixedProbabilities(ClassifierMixin, BaseEstimator):
+    """A fitted classifier that returns the probabilities it was given."""
+
+    def __init__(self, proba=None):
+        self.proba = proba
+
+    def fit(self, X, y):
+        self.classes_ = np.array(["a", "b"])
+        return self
+
+    def predict_proba(self, X):
+        return self.proba
+
+
+def test_reliability_points_are_the_bins(axes):
+    # Confidence 0.95: right 2 of 4; confidence 0.6: right 1 of 1 (15 bins).
+    proba = np.array([[0.95, 0.05]] * 4 + [[0.4, 0.6]])
+    y = np.array(["a", "a", "b", "b", "b"])
+    model = _FixedProbabilities(proba).fit(None, y)
+    returned = plot_reliability(model, np.zeros(5), y, ax=axes, label="fixed")
+    assert returned is axes
+    lines = _lines(axes)
+    assert list(lines) == ["calibrated", "fixed (ECE 0.440)"]
+    np.testing.assert_allclose(lines["fixed (ECE 0.440)"].get_xdata(), [0.6, 0.95])
+    np.testing.assert_allclose(lines["fixed (ECE 0.440)"].get_ydata(), [1.0, 0.5])
+    # A second model on the same Axes adds its curve, not a second diagonal.
+    plot_reliability(model, np.zeros(5), y, ax=axes)
+    assert list(_lines(axes)) == [
+        "calibrated", "fixed (ECE 0.440)", "_FixedProbabilities (ECE 0.440)"
+    ]
+
+
+def test_reliability_of_an_lstm_pipeline(early_stopped, toy_sentiment_sentences, axes):
+    texts, labels = toy_sentiment_sentences
+    plot_reliability(early_stopped, texts, labels, ax=axes)
+    (curve,) = [line for label, line in _lines(axes).items() if label.startswith("LSTMClassifier")]
+    assert np.all((curve.get_xdata() >= 0.5) & (curve.get_xdata() <= 1))
+
+
+def test_reliability_refuses_multilabel_y_and_unfitted_models():
+    with pytest.raises(ValueError, match="plot_reliability reads 1-D labels"):
+        plot_reliability(_FixedProbabilities().fit(None, None), np.zeros(2), np.ones((2, 2)))
+    with pytest.raises(NotFittedError):
+        plot_reliability(LSTMClassifier(), np.zeros((2, 2)), [0, 1])

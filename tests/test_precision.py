@@ -89,6 +89,32 @@ def test_unknown_precision_is_refused(cls):
         cls(precision="float16").fit(*fit_args)
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize(
+    "param, value, message",
+    [
+        ("precision", "nonsense", r"'precision' parameter of {name} must be a str among"),
+        ("n_threads", 0, r"'n_threads' parameter of {name} must be an int in the range"),
+    ],
+)
+def test_runtime_parameters_set_after_fit_are_checked_where_they_are_used(
+    cls, param, value, message
+):
+    X, y = token_data()
+    if cls is LSTMTextGenerator:
+        model = tiny(cls, max_epochs=1).fit(TEXTS)
+        use = [lambda: model.score(TEXTS)]
+        if param == "n_threads":  # generate computes in float32 whatever the precision
+            use.append(lambda: model.generate("the", n_tokens=2))
+    else:
+        model = tiny(cls).fit(X, y if cls is LSTMClassifier else X[:, 0])
+        use = [lambda: model.predict(X)]
+    model.set_params(**{param: value})
+    for call in use:
+        with pytest.raises(ValueError, match=message.format(name=cls.__name__)):
+            call()
+
+
 # -- detecting support ------------------------------------------------------------
 
 

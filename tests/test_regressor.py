@@ -59,6 +59,20 @@ def test_large_targets_are_learned_on_their_own_scale():
     np.testing.assert_allclose(large.predict(X), 300 + 100 * small.predict(X), rtol=1e-4)
 
 
+def test_a_constant_target_gets_scale_1_and_predicts_the_constant():
+    # As StandardScaler: zero variance is scale 1, so the net's small outputs
+    # (it learns 0) move the prediction by that much, not by that much times
+    # the constant (before: 1e30 predicted 9.3e29, and 5 predicted 4.64).
+    X = np.random.default_rng(0).normal(size=(8, 4))
+    huge = tiny(max_epochs=1).fit(X, np.full(8, 1e30))
+    np.testing.assert_allclose(huge.predict(X), 1e30, rtol=1e-12)
+    five = tiny(max_epochs=1).fit(X, np.full(8, 5.0))
+    np.testing.assert_allclose(five.predict(X), 5.0, atol=0.1)
+    # A varying target beside it keeps its own scaling.
+    both = tiny(max_epochs=1).fit(X, np.column_stack([np.full(8, 5.0), 300 + 100 * X[:, 0]]))
+    np.testing.assert_allclose(both._y_scale, [1.0, 100 * X[:, 0].std()])
+
+
 def test_multivariate_sequences():
     X, y = sine_windows()
     X3 = np.stack([X, np.cos(X)], axis=2)

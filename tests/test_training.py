@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from skorch.callbacks import Callback, Checkpoint, LRScheduler
+from skorch.callbacks import Callback, Checkpoint, EpochScoring, LRScheduler
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
 from sklstm._training import warn_if_not_converged
@@ -139,6 +139,25 @@ def test_warm_start_refuses_another_architecture(change, message):
         model.set_params(**change).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"level": "word"}, r"warm_start=True continues the fitted LSTMTextGenerator with its "
+         r"vocabulary, which was made with level='char' \(now 'word'\)\. Set them back"),
+        ({"lowercase": True}, r"made with lowercase=False \(now True\)"),
+        ({"max_tokens": 3}, r"made with max_tokens=None \(now 3\)"),
+    ],
+)
+def test_generator_warm_start_refuses_another_vocabulary(change, message):
+    generator = LSTMTextGenerator(max_length=8, units=8, max_epochs=1, random_state=0)
+    generator.fit(["Hello world"] * 4).set_params(warm_start=True, **change)
+    with pytest.raises(ValueError, match=message):
+        generator.fit(["Hello there"] * 4)
+    with pytest.raises(ValueError, match=message):
+        generator.partial_fit(["Hello there"] * 4)
+    assert generator.n_iter_ == 1
+
+
 def test_warm_start_refuses_new_classes_and_accepts_a_subset():
     X, y = ids_and_labels()
     model = tiny(warm_start=True).fit(X, y)
@@ -239,6 +258,33 @@ def test_a_pipeline_whose_tokenizer_renumbers_is_refused():
     # The tokenizer step was refitted, the model was not.
     pipeline[0].set_params(warm_start=False).fit(texts)
     np.testing.assert_array_equal(pipeline.predict_proba(texts), before)
+
+
+def test_a_pipeline_with_pandas_output_refuses_a_renumbering_tokenizer_too():
+    texts, y = texts_and_labels()
+    pipeline = make_pipeline(
+        CharTokenizer(level="char", max_length=12), tiny(warm_start=True)
+    ).set_output(transform="pandas")
+    pipeline.fit(texts, y)
+    with pytest.raises(ValueError, match=r"whose vocabulary differs .* had id 2 and is now"):
+        pipeline.fit([text.upper().replace("I", "Z") + " qqqq" for text in texts], y)
+    # A refit on the same texts keeps every id: training continues.
+    pipeline.fit(texts, y)
+    assert pipeline[-1].n_iter_ == 4
+
+
+def test_warm_start_refuses_another_input_type():
+    X, y = ids_and_labels()
+    model = tiny().fit(X, y).set_params(warm_start=True, input_type="sequences")
+    with pytest.raises(
+        ValueError,
+        match=r"read X as tokens \(input_type_='tokens'\), but input_type='sequences' "
+        r"would read it otherwise\. Set input_type back to 'auto' or 'tokens'",
+    ):
+        model.fit(X.astype(float), y)
+    assert model.n_iter_ == 2
+    model.set_params(input_type="tokens").fit(X, y)
+    assert model.n_iter_ == 4
 
 
 def test_a_loaded_pipeline_still_refuses_a_renumbering_tokenizer():
@@ -476,6 +522,29 @@ def test_callbacks_that_are_not_skorch_callbacks_are_refused():
         tiny(callbacks=["print"]).fit(X, y)
     with pytest.raises(ValueError, match=r"The 'callbacks' parameter of LSTMClassifier"):
         tiny(callbacks=EpochCounter()).fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "f1_macro", "roc_auc", "neg_log_loss"])
+@pytest.mark.parametrize("on_train", [True, False])
+def test_skorch_scoring_callbacks_score_the_classifiers_outputs(scoring, on_train):
+    X, y = ids_and_labels()
+    scorer = EpochScoring(scoring, on_train=on_train, name="extra_score")
+    model = tiny(callbacks=[scorer], early_stopping=not on_train).fit(X, y)
+    scores = [record["extra_score"] for record in model.net_.history]
+    assert len(scores) == model.n_iter_ and np.isfinite(scores).all()
+    if scoring != "neg_log_loss":
+        assert all(0 <= score <= 1 for score in scores)
+
+
+def test_skorch_scoring_callbacks_score_multilabel_and_regression_outputs():
+    X, _ = ids_and_labels()
+    Y = np.column_stack([X[:, 0] > 4, X[:, 1] > 5]).astype(int)
+    scorer = EpochScoring("accuracy", on_train=True, name="extra_score")
+    model = tiny(callbacks=[scorer]).fit(X, Y)
+    assert 0 <= model.net_.history[-1, "extra_score"] <= 1
+    scorer = EpochScoring("r2", on_train=True, name="extra_score")
+    model = tiny(LSTMRegressor, callbacks=[scorer]).fit(X, X[:, 0] + 0.5)
+    assert np.isfinite(model.net_.history[-1, "extra_score"])
 
 
 # -- 4. progress ---------------------------------------------------------------------
@@ -735,12 +804,27 @@ def test_multilabel_continues_and_refuses_what_does_not_fit():
          r"label, 0 or 1\), but y is 'multiclass-multioutput'"),
         (np.array([[0, 1], [1, 0]] * 20), {"class_weight": "balanced"},
          r"class_weight weighs the classes of 1-D labels; a multilabel y takes none"),
+        (np.array([[0, 0], [2, 0]] * 20), {},
+         r"LSTMClassifier reads a 2-D y as a multilabel indicator matrix of 0 and 1, but "
+         r"row 1 of y holds 2\. Binarize it first"),
+        (np.array([[1, -1], [-1, 1]] * 20), {}, r"row 0 of y holds -1\. Binarize"),
     ],
 )
 def test_multilabel_refusals(Y, params, message):
     X, _ = ids_and_labels()
     with pytest.raises(ValueError, match=message):
         tiny(**params).fit(X, Y)
+
+
+def test_multilabel_takes_a_sparse_indicator_matrix():
+    from scipy.sparse import csr_matrix
+
+    X, _ = ids_and_labels()
+    Y = np.column_stack([X[:, 0] > 4, X[:, 1] > 5]).astype(int)
+    dense = tiny().fit(X, Y)
+    sparse = tiny().fit(X, csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    assert sparse.predict(X).shape == Y.shape
 
 
 def test_multilabel_tags():

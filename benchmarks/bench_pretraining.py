@@ -22,8 +22,11 @@ fits the seconds of each phase); the last line has the means over the seeds
 and ``cost_ratio``, a pretrained fit's seconds over a from-scratch fit's at the
 same settings. For example::
 
-    python benchmarks/bench_pretraining.py --data demo --labeled 400
-    python benchmarks/bench_pretraining.py --data tweets --labeled 2000 --unlabeled 8000
+    python benchmarks/bench_pretraining.py --data demo --labeled 400 --pretraining-epochs 5
+    python benchmarks/bench_pretraining.py --data tweets --labeled 2000 --unlabeled 10000 \
+        --pretraining-epochs 2 --methods scratch,pretrained,glove,glove_pretrained,tfidf
+    python benchmarks/bench_pretraining.py --data demo --pretraining-epochs 5 \
+        --methods scratch,pretrained --pretrained-layers all --fine-tuning ulmfit
 """
 
 import time
@@ -78,6 +81,7 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--pretraining-epochs", type=int, default=None)
     parser.add_argument("--fine-tuning", default=None)
+    parser.add_argument("--pretrained-layers", default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument(
         "--methods", default="scratch,pretrained,pretrained_all,glove,glove_pretrained,tfidf"
@@ -97,6 +101,8 @@ def main():
         pretraining["pretraining_epochs"] = args.pretraining_epochs
     if args.fine_tuning is not None:
         pretraining["fine_tuning"] = args.fine_tuning
+    if args.pretrained_layers is not None:
+        pretraining["pretrained_layers"] = args.pretrained_layers
     if args.learning_rate is not None:
         pretraining["learning_rate"] = args.learning_rate
     pretraining.setdefault("pretraining_epochs", LSTMClassifier().pretraining_epochs or 5)

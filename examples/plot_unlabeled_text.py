@@ -58,7 +58,7 @@ print(f"from scratch: test accuracy {scratch.score(test, y_test):.3f} "
 
 # %%
 # Pretrained on all 1,600 sentences, fine-tuned on the 400 labels
-# --------------------------------------------------------------
+# ---------------------------------------------------------------
 # ``verbose=1`` prints a line for each phase and each epoch.
 start = time.perf_counter()
 pretrained = pipeline(pretraining_epochs=5, verbose=1).fit(train, y_partial)

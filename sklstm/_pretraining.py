@@ -327,6 +327,27 @@ class ScoreLabeledRowsMixin:
     """
 
     def score(self, X, y, sample_weight=None):
+        """Accuracy (classifier) or R² (regressor) on the labeled rows of X and y.
+
+        As scikit-learn's ``score``, except that with ``pretraining_epochs >
+        0`` the rows that y marks unlabeled (-1 for the classifier, NaN for
+        the regressor) are left out, as they are from training.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps) or (n_samples, n_steps, n_features)
+            Sequences, read as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets, unlabeled rows marked as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy (the classifier) or R² (the regressor) over the
+            labeled rows.
+        """
         if self.pretraining_epochs and y is not None:
             mask = unlabeled_mask(self, y)
             if mask.any():

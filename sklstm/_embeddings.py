@@ -136,7 +136,7 @@ def check_fingerprint(source, recorded, owner):
         The ``embeddings`` parameter.
     recorded : str or None
         ``WordVectors.fingerprint`` of the vectors at fit time; None (a model
-        saved before sklstm recorded it) checks nothing.
+        saved without a fingerprint) checks nothing.
     owner : str
         Who was fitted, for the message.
 

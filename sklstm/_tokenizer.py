@@ -18,7 +18,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._embeddings import check_fingerprint, load_vectors
+from ._embeddings import check_fingerprint, check_saved_vectors, load_vectors
 from ._validation import (
     FIRST_TOKEN_ID,
     OOV_ID,
@@ -667,6 +667,13 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _join(self, tokens):
         """Tokens as a text: characters side by side, words with single spaces."""
         return ("" if self.level == "char" else " ").join(tokens)
+
+    def __setstate__(self, state):
+        # transform reads the vectors that fit used: a saved tokenizer may not
+        # name a file that the caller has not allowed (see trust_vectors).
+        if isinstance(state, dict):
+            check_saved_vectors(state.get("_vectors_source"), type(self).__name__)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

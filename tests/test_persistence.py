@@ -378,7 +378,7 @@ def never_allocates(monkeypatch):
 @pytest.mark.parametrize(
     "attribute, param, value, problem",
     [
-        # 2**29 rows of 8: 16 GiB of embedding.
+        # 2**29 rows of 32 values: 64 GiB of embedding.
         ("vocabulary_size_", "module__vocabulary_size", 2**29,
          r"holds weights 'embedding\.weight' of shape \(\d+, \d+\) where its sizes give "
          r"\(536870912, \d+\)"),
@@ -435,6 +435,9 @@ def _with_weights(state, weights):
          r"lacks its fitted attribute 'vocabulary_size_'"),
         (lambda s: {**s, "vocabulary_size_": 3},
          r"has a network whose 'module__vocabulary_size' disagrees with its fitted attributes"),
+        (lambda s: {**s, "classes_": np.array(["negative", "neutral", "positive"])},
+         "has a network of 2 outputs for 3 classes or targets"),
+        (lambda s: _without(s, "classes_"), r"lacks its fitted attribute 'classes_'"),
         (lambda s: {**s, "_token_vocabulary": "{not json"},
          "holds a vocabulary that is not a JSON object of ids"),
         (lambda s: ["not", "a", "dict"], "is a list, not a dict of attributes"),
@@ -490,4 +493,30 @@ def test_a_damaged_skops_file_raises_the_damaged_error(fitted, tmp_path, monkeyp
     _dump_with_state(sio, model, path, state, monkeypatch)
     expected = _damaged("LSTMClassifier has a version stamp that is not a dict of version strings")
     with pytest.raises(ValueError, match=expected):
+        sio.load(path, trusted=SKLSTM_TYPES)
+
+
+def test_an_edited_size_in_a_skops_schema_is_refused(fitted, tmp_path, never_allocates):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    import json
+    import zipfile
+
+    model, _ = fitted["pipeline"]
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    classifier = schema["content"]["content"]["steps"]["content"][1]["content"][1]
+    # 2**29 ids of 32 values: an embedding of 64 GiB, as in the issue.
+    classifier["content"]["content"]["vocabulary_size_"]["content"] = str(2**29)
+    files["schema.json"] = json.dumps(schema)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    problem = (
+        r"LSTMClassifier holds weights 'embedding\.weight' of shape \(\d+, 32\) where its "
+        r"sizes give \(536870912, 32\)"
+    )
+    with pytest.raises(ValueError, match=_damaged(problem)):
         sio.load(path, trusted=SKLSTM_TYPES)

@@ -400,12 +400,15 @@ def trust_vectors(*paths):
     reloaded in one session loads as it did. The permission holds for the
     current thread (and task, with asyncio) only, until the block ends.
 
+    See Also
+    --------
+    sklstm.LSTMClassifier : Its ``embeddings`` parameter.
+
     Examples
     --------
-    >>> import joblib  # doctest: +SKIP
     >>> import sklstm
-    >>> with sklstm.trust_vectors("/data/glove.840B.300d.txt"):  # doctest: +SKIP
-    ...     model = joblib.load("model.joblib")
+    >>> with sklstm.trust_vectors("glove.840B.300d.txt"):
+    ...     pass  # model = joblib.load("model.joblib") may read glove.840B.300d.txt here
     """
     resolved = set()
     for path in paths:

@@ -376,10 +376,9 @@ def _check_classes(metadata, path):
     )
     try:
         labels = np.array(classes, dtype=dtype)
-        n_distinct = len(np.unique(labels))
     except (TypeError, ValueError, OverflowError):
         raise _damaged(path, problem) from None
-    _require(n_distinct == len(classes), path, "'classes_dtype' makes two labels one")
+    _require(labels.tolist() == classes, path, "'classes_dtype' changes the classes")
     return len(classes)
 
 

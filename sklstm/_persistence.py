@@ -31,6 +31,7 @@ import torch
 from ._embeddings import check_saved_vectors
 from ._fitting import check_device
 from ._runtime import preserved_rngs
+from ._validation import damaged
 from .exceptions import InconsistentVersionWarning
 
 # The state's keys. They hold no torch or skorch object, so that skops lists
@@ -157,19 +158,6 @@ def split_state(state, estimator_name):
     return state, state.pop(NET_STATE_KEY, None)
 
 
-def damaged(estimator_name, problem):
-    """The error of a saved state that sklstm did not write as it is.
-
-    Loading (pickle, joblib, skops) hands ``__setstate__`` the state without
-    the file's name, so the message names the class. It names what is wrong,
-    never the value found: the file may be anything.
-    """
-    return ValueError(
-        f"The saved {estimator_name} {problem}: the file is damaged or was not "
-        "written by sklstm."
-    )
-
-
 def check_state_layout(state, estimator_name):
     """Check the types of what :func:`split_state` and :func:`restore_net` read.
 
@@ -287,8 +275,13 @@ def restore_net(estimator, state, net):
     # Building the module draws its initial weights from torch's global
     # generator; the saved weights replace them, and the caller's draws stay as
     # they were.
-    with preserved_rngs():
-        net.initialize()
+    try:
+        with preserved_rngs():
+            net.initialize()
+    except (TypeError, ValueError, RuntimeError) as error:  # a learning rate "x", ...
+        raise damaged(
+            name, f"holds network parameters that build no network ({type(error).__name__})"
+        ) from None
     net.module_.load_state_dict(weights)
     if saved_moments is not None:
         param_groups = net.optimizer_.state_dict()["param_groups"]
@@ -343,9 +336,12 @@ def check_saved_weights(net, weights, estimator_name):
     if getattr(module, "pretrained", None) is not None:
         # With pretrained vectors, the vocabulary size shapes no weight but a
         # lookup table: it is the vectors' table or the largest trainable id.
-        largest = max(map(int, module_params.get("trainable_ids", [])), default=-1) + 1
+        ids = np.asarray(module_params.get("trainable_ids", []))
+        largest = int(ids.max()) + 1 if ids.size else 0
         if module_params.get("vocabulary_size") != max(len(module.pretrained), largest):
             raise damaged(estimator_name, "has a vocabulary size that its word vectors do not give")
+        if ids.size and ids.min() < 0:
+            raise damaged(estimator_name, "holds a negative trainable token id")
     return {key: tuple(value.shape) for key, value in module.named_parameters()}
 
 

@@ -450,6 +450,36 @@ def test_a_damaged_state_raises_the_damaged_error(fitted, edit, problem):
         _load_state(classifier, state)
 
 
+def test_network_parameters_that_build_no_network_are_refused(fitted):
+    classifier = fitted["pipeline"][0][-1]
+    state = classifier.__getstate__()
+    state["_net_state"]["params"]["lr"] = "fast"
+    problem = r"LSTMClassifier holds network parameters that build no network \(TypeError\)"
+    with pytest.raises(ValueError, match=_damaged(problem)):
+        _load_state(classifier, state)
+
+
+@pytest.mark.parametrize(
+    "name, edit, problem",
+    [
+        ("pipeline", lambda s: {**s, "vocabulary_": {"food": -4}},
+         "has a vocabulary_ other than str tokens to ids from 2"),
+        ("pipeline", lambda s: {**s, "vocabulary_": ["food"]},
+         "has a vocabulary_ other than str tokens to ids from 2"),
+        ("pipeline", lambda s: {**s, "max_length_": "12"}, "has no positive max_length_"),
+        ("generator", lambda s: _without(s, "_id_of_code_point"),
+         "lacks its table of character ids"),
+        ("generator", lambda s: {**s, "_id_of_code_point": np.zeros(2**22, dtype=np.int32)},
+         "lacks its table of character ids"),
+    ],
+)
+def test_a_damaged_tokenizer_state_raises_the_damaged_error(fitted, name, edit, problem):
+    model = fitted[name][0]
+    tokenizer = model[0] if isinstance(model, Pipeline) else model.tokenizer_
+    with pytest.raises(ValueError, match=_damaged(rf"CharTokenizer {problem}")):
+        _load_state(tokenizer, edit(tokenizer.__getstate__()))
+
+
 def test_a_fitted_attribute_of_the_wrong_type_is_refused(fitted):
     regressor = fitted["regressor"][0]
     state = {**regressor.__getstate__(), "input_shape_": 7}

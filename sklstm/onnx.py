@@ -165,12 +165,18 @@ def load(path, *, n_threads=1):
     True
     """
     _check_n_threads(n_threads)
-    _import_onnxruntime()  # before any file is read: the missing package is the news
+    onnxruntime = _import_onnxruntime()  # before any file is read: the missing package is the news
     path = os.fspath(path)
     # The graph's bytes are kept, for pickling (see OnnxModel.__getstate__).
     with open(path, "rb") as file:
         graph = file.read()
-    session = _session(graph, n_threads)
+    errors = onnxruntime.capi.onnxruntime_pybind11_state
+    try:
+        session = _session(graph, n_threads)
+    except (errors.InvalidProtobuf, errors.InvalidGraph, errors.Fail) as error:
+        raise _damaged(
+            path, f"onnxruntime reads no graph in it ({type(error).__name__})"
+        ) from None
     text = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     if text is None:
         raise ValueError(

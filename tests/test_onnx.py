@@ -760,3 +760,15 @@ def test_load_names_a_wrong_n_threads(served_pipeline, n_threads):
         rf"onnxruntime choose; got {re.escape(repr(n_threads))}\. Pass e\.g\. n_threads=2\."
     )):
         sklstm.onnx.load(folder / "model.onnx", n_threads=n_threads)
+
+
+def test_a_file_that_is_no_graph_names_the_file(served_pipeline, tmp_path):
+    _, folder = served_pipeline
+    truncated = tmp_path / "truncated.onnx"
+    truncated.write_bytes((folder / "model.onnx").read_bytes()[:3000])
+    for path in (truncated, tmp_path / "text.onnx"):
+        if not path.exists():
+            path.write_text("DB_PASSWORD=hunter2")
+        problem = r"onnxruntime reads no graph in it \(InvalidProtobuf\)"
+        with pytest.raises(ValueError, match=_damaged_file(re.escape(str(path)), problem)):
+            sklstm.onnx.load(path)

@@ -772,3 +772,23 @@ def test_a_file_that_is_no_graph_names_the_file(served_pipeline, tmp_path):
         problem = r"onnxruntime reads no graph in it \(InvalidProtobuf\)"
         with pytest.raises(ValueError, match=_damaged_file(re.escape(str(path)), problem)):
             sklstm.onnx.load(path)
+
+
+def test_damaged_multilabel_metadata_names_the_file(tmp_path):
+    X = np.array([[2, 2, 0], [2, 3, 0], [3, 3, 3], [4, 3, 0]] * 4)
+    Y = np.stack([(X == 2).any(axis=1), (X == 3).any(axis=1)], axis=1).astype(np.int64)
+    export_onnx(LSTMClassifier(**SMALL).fit(X, Y), tmp_path / "model.onnx")
+    proto = onnx.load(tmp_path / "model.onnx")
+    metadata = json.loads(proto.metadata_props[0].value)
+    assert metadata["multilabel"] is True
+    for edit, problem in [
+        ({"multilabel": "yes"}, "'multilabel' is not true or false"),
+        ({"label_dtype": "<U1000000000"},
+         "'label_dtype' is not the NumPy dtype of a label indicator matrix"),
+        ({"label_dtype": None}, "'label_dtype' is not the NumPy dtype of a label indicator matrix"),
+    ]:
+        proto.metadata_props[0].value = json.dumps({**metadata, **edit})
+        onnx.save(proto, tmp_path / "edited.onnx")
+        name = re.escape(str(tmp_path / "edited.onnx"))
+        with pytest.raises(ValueError, match=_damaged_file(name, problem)):
+            sklstm.onnx.load(tmp_path / "edited.onnx")

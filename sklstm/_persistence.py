@@ -22,6 +22,7 @@ Every saved state carries the versions of the libraries that made it
 
 import json
 import warnings
+from numbers import Integral
 
 import numpy as np
 import sklearn
@@ -194,8 +195,8 @@ def check_state_layout(state, estimator_name):
 
 
 def _is_count(value):
-    """A positive int (not a bool, which is an int too)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    """A positive whole number (not a bool, which is an int too)."""
+    return isinstance(value, Integral) and not isinstance(value, bool) and value > 0
 
 
 def _vocabulary_from_json(text, estimator_name):
@@ -350,7 +351,12 @@ def _saved_moments(estimator, saved, shapes):
     name = type(estimator).__name__
     moments = {}
     for index, values in saved.items():
-        if not (isinstance(index, str) and index.isdigit() and int(index) < len(shapes)):
+        if not (
+            isinstance(index, str)
+            and index.isascii()
+            and index.isdigit()
+            and int(index) < len(shapes)
+        ):
             raise damaged(name, "holds optimizer moments for weights it does not have")
         moments[int(index)] = {}
         for key, value in values.items():

@@ -143,12 +143,23 @@ def load(path, *, n_threads=1):
     ImportError
         If onnxruntime is not installed.
     ValueError
-        If the file was not written by ``export_onnx``, or by a later version
-        of its format.
+        If ``n_threads`` is not a whole number >= 1 or None; if the file was
+        not written by ``export_onnx``, or by a later version of its format;
+        if it or the tokenizer's file is damaged: every field of both is
+        checked (types, ranges, unique tokens and ids, the classes against
+        the graph's outputs) before use, and the message names the file and
+        the field, never quoting the file.
+    FileNotFoundError
+        If the tokenizer's file is not beside the ``.onnx`` file.
 
     See Also
     --------
     sklstm.export_onnx : Writes the files this reads.
+
+    Notes
+    -----
+    The metadata names the tokenizer's file by its bare name: only that file,
+    in the folder of ``path``, is opened, never a path to another folder.
 
     Examples
     --------
@@ -304,8 +315,7 @@ def check_metadata(metadata, path, session=None):
     shape = metadata.get("input_shape")
     _require(
         isinstance(shape, list)
-        and len(shape) == (1 if input_type == "tokens" else len(shape))
-        and 1 <= len(shape) <= 2
+        and len(shape) in ((1,) if input_type == "tokens" else (1, 2))
         and all(_is_whole(size) for size in shape),
         path,
         "'input_shape' is not 1 or 2 positive sizes as its input_type needs",
@@ -316,8 +326,10 @@ def check_metadata(metadata, path, session=None):
             "'vocabulary_size' is not a positive number of token ids",
         )
     else:
-        _require(metadata.get("vocabulary_size") is None, path, "'vocabulary_size' is set "
-                 "for a model of numeric sequences")
+        _require(
+            metadata.get("vocabulary_size") is None, path,
+            "'vocabulary_size' is set for a model of numeric sequences",
+        )
     tokenizer = metadata.get("tokenizer")
     if tokenizer is not None:
         # A bare file name beside the graph, ending as export_onnx names it:
@@ -400,10 +412,11 @@ def _check_graph(session, metadata, n_outputs, path):
     if metadata["input_type"] == "sequences":
         graph_shape = inputs[0].shape
         n_features = metadata["input_shape"][1] if len(metadata["input_shape"]) == 2 else None
+        # A size the graph leaves open (a name, or None) agrees with any.
         _require(
             len(graph_shape) == (3 if n_features else 2)
-            and (n_features is None or graph_shape[2] in (n_features, None)
-                 or isinstance(graph_shape[2], str)),
+            and (n_features is None or not isinstance(graph_shape[2], int)
+                 or graph_shape[2] == n_features),
             path,
             "its graph reads another number of values per step than 'input_shape' says",
         )

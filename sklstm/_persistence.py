@@ -29,7 +29,7 @@ import sklearn
 import skorch
 import torch
 
-from ._embeddings import check_saved_vectors
+from ._embeddings import check_saved_vectors, load_vectors
 from ._fitting import check_device
 from ._runtime import preserved_rngs
 from ._validation import damaged
@@ -311,6 +311,11 @@ def check_saved_weights(net, weights, estimator_name):
         The trainable parameters' names and shapes, in the optimizer's order.
     """
     module_params = net.get_params_for("module")
+    vectors = module_params.get("pretrained_embeddings")
+    if vectors is not None:
+        # Read first, outside the check below: a vectors file that cannot be
+        # read says so itself (it changed since fit, it is a gzip bomb, ...).
+        load_vectors(vectors)
     try:
         with torch.device("meta"):
             # initialization="torch": Keras's initialisation copies pretrained

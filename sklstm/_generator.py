@@ -398,7 +398,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         (True, True)
         """
         check_is_fitted(self)
-        check_params_in_use(self, PREDICT_PARAMS)
+        # max_length cuts the texts into windows here: a size from a loaded file.
+        check_params_in_use(self, (*PREDICT_PARAMS, "max_length"))
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_

@@ -696,9 +696,12 @@ def _check_fitted_state(state, name):
         for token, token_id in vocabulary.items()
     ):
         raise damaged(name, f"has a vocabulary_ other than str tokens to ids from {FIRST_TOKEN_ID}")
+    # transform makes rows of max_length_ ids: bounded as max_length is.
     width = state.get("max_length_")
-    if not isinstance(width, Integral) or isinstance(width, bool) or width < 1:
-        raise damaged(name, "has no positive max_length_")
+    if not (isinstance(width, Integral) and not isinstance(width, bool)) or not (
+        1 <= width <= MAX_LENGTH_LIMIT
+    ):
+        raise damaged(name, f"has no max_length_ from 1 to {MAX_LENGTH_LIMIT}")
     if state.get("level") == "char":
         table = state.get("_id_of_code_point")
         if not (

@@ -30,7 +30,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from ._tokenizer import FIRST_TOKEN_ID, CharTokenizer
+from ._tokenizer import FIRST_TOKEN_ID, MAX_LENGTH_LIMIT, CharTokenizer
 from ._validation import check_finite, check_float32_range, check_texts, check_token_ids
 
 __all__ = ["OnnxModel", "load"]
@@ -466,8 +466,8 @@ def check_tokenizer_state(state, path):
     _require(_is_whole(params["min_frequency"]), path, "'params' gives a min_frequency < 1")
     width = state.get("max_length_")
     _require(
-        _is_whole(width) and params["max_length"] in (None, width), path,
-        "'max_length_' is not the positive width its max_length gives",
+        _is_whole(width, high=MAX_LENGTH_LIMIT) and params["max_length"] in (None, width), path,
+        f"'max_length_' is not the width its max_length gives, from 1 to {MAX_LENGTH_LIMIT}",
     )
     vocabulary = state.get("vocabulary")
     _require(

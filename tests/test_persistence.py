@@ -466,7 +466,8 @@ def test_network_parameters_that_build_no_network_are_refused(fitted):
          "has a vocabulary_ other than str tokens to ids from 2"),
         ("pipeline", lambda s: {**s, "vocabulary_": ["food"]},
          "has a vocabulary_ other than str tokens to ids from 2"),
-        ("pipeline", lambda s: {**s, "max_length_": "12"}, "has no positive max_length_"),
+        ("pipeline", lambda s: {**s, "max_length_": "12"}, "has no max_length_ from 1 to 100000"),
+        ("pipeline", lambda s: {**s, "max_length_": 10**9}, "has no max_length_ from 1 to 100000"),
         ("generator", lambda s: _without(s, "_id_of_code_point"),
          "lacks its table of character ids"),
         ("generator", lambda s: {**s, "_id_of_code_point": np.zeros(2**22, dtype=np.int32)},
@@ -550,3 +551,10 @@ def test_an_edited_size_in_a_skops_schema_is_refused(fitted, tmp_path, never_all
     )
     with pytest.raises(ValueError, match=_damaged(problem)):
         sio.load(path, trusted=SKLSTM_TYPES)
+
+
+def test_a_loaded_generator_checks_its_window_before_scoring(fitted):
+    generator = fitted["generator"][0]
+    loaded = _load_state(generator, {**generator.__getstate__(), "max_length": 10**9})
+    with pytest.raises(ValueError, match=r"The 'max_length' parameter of LSTMTextGenerator"):
+        loaded.score(["the food was good"])

@@ -32,7 +32,7 @@ import torch
 from ._embeddings import check_saved_vectors, load_vectors
 from ._fitting import check_device
 from ._runtime import preserved_rngs
-from ._validation import damaged
+from ._validation import TOKEN_ID_LIMIT, damaged
 from .exceptions import InconsistentVersionWarning
 
 # The state's keys. They hold no torch or skorch object, so that skops lists
@@ -343,11 +343,15 @@ def check_saved_weights(net, weights, estimator_name):
         # With pretrained vectors, the vocabulary size shapes no weight but a
         # lookup table: it is the vectors' table or the largest trainable id.
         ids = np.asarray(module_params.get("trainable_ids", []))
+        # fit refuses larger ids; the module allocates a lookup table of the
+        # largest id + 1 entries.
+        if ids.size and not 0 <= ids.min() <= ids.max() < TOKEN_ID_LIMIT:
+            raise damaged(
+                estimator_name, f"holds trainable token ids outside 0..{TOKEN_ID_LIMIT - 1}"
+            )
         largest = int(ids.max()) + 1 if ids.size else 0
         if module_params.get("vocabulary_size") != max(len(module.pretrained), largest):
             raise damaged(estimator_name, "has a vocabulary size that its word vectors do not give")
-        if ids.size and ids.min() < 0:
-            raise damaged(estimator_name, "holds a negative trainable token id")
     return {key: tuple(value.shape) for key, value in module.named_parameters()}
 
 

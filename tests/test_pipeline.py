@@ -357,3 +357,27 @@ def test_bundled_vectors_need_no_permission_and_others_are_checked():
     with pytest.raises(TypeError, match="trust_vectors takes paths of vectors files"):
         with sklstm.trust_vectors(None):
             pass
+
+
+@pytest.mark.parametrize("ids, problem", [
+    ([10**10], r"holds trainable token ids outside 0\.\.9999999"),
+    ([-3, 4], r"holds trainable token ids outside 0\.\.9999999"),
+    (None, "has a vocabulary size that its word vectors do not give"),
+])
+def test_a_saved_model_with_vectors_checks_its_ids_before_allocating(vectors_file, ids, problem):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    state = model[-1].__getstate__()
+    size = 10**10 + 1 if ids is None else max(ids) + 1
+    if ids is not None:
+        # As many rows as the weights have, so that only the ids are wrong.
+        ids = np.resize(np.array(ids), len(state["_embedding_ids"]))
+        ids.sort()
+        state["_embedding_ids"] = ids
+    state["vocabulary_size_"] = size
+    state["_net_state"]["params"]["module__vocabulary_size"] = size
+    loaded = LSTMClassifier.__new__(LSTMClassifier)
+    expected = rf"The saved LSTMClassifier {problem}: the file is damaged"
+    with pytest.raises(ValueError, match=expected):
+        loaded.__setstate__(state)

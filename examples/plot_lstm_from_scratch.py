@@ -79,6 +79,9 @@ weights = {
 }
 for name, array in weights.items():
     print(f"{name:>9}: {array.shape}")
+# The calibration's temperature (1.0 where the data was too small to fit one).
+weights["temperature"] = classifier.temperature_
+print(f"temperature_: {classifier.temperature_:.2f}")
 
 # %%
 # One step of the LSTM cell
@@ -147,12 +150,13 @@ def lstm_layer(inputs, W, U, b):
 # keeps each row's non-zero ids, in order, and takes the
 # hidden state after the text's last real token, :math:`h_T`, as the
 # summary of the text. A linear head turns it into one score per class and
-# the softmax into probabilities:
+# the softmax, at the temperature :math:`T` fitted on held-out rows (see the
+# user guide, "Probabilities and calibration"), into probabilities:
 #
 # .. math::
 #
 #    z = V h_T + d, \qquad
-#    p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}
+#    p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}
 #
 # (The dropout before the head is off at prediction time. An id that the
 # classifier never saw in ``fit`` is read as out-of-vocabulary, id 1, as
@@ -170,7 +174,8 @@ def predict_proba_numpy(token_ids, weights):
         row = np.where(row >= len(weights["embedding"]), 1, row)
         x = weights["embedding"][row[row != 0]]  # the real tokens only
         h_last = lstm_layer(x, weights["W"], weights["U"], weights["b"])[-1]
-        probabilities.append(softmax(weights["V"] @ h_last + weights["d"]))
+        scores = weights["V"] @ h_last + weights["d"]
+        probabilities.append(softmax(scores / weights["temperature"]))
     return np.array(probabilities)
 
 
@@ -198,7 +203,8 @@ def predict_proba_reading_padding(token_ids, weights):
     for row in token_ids:
         x = weights["embedding"][row]  # padding included
         h_last = lstm_layer(x, weights["W"], weights["U"], weights["b"])[-1]
-        probabilities.append(softmax(weights["V"] @ h_last + weights["d"]))
+        scores = weights["V"] @ h_last + weights["d"]
+        probabilities.append(softmax(scores / weights["temperature"]))
     return np.array(probabilities)
 
 
@@ -221,7 +227,10 @@ hidden_states = lstm_layer(
 )
 positive = classifier.classes_.tolist().index(1)
 running = np.array(
-    [softmax(weights["V"] @ h + weights["d"])[positive] for h in hidden_states]
+    [
+        softmax((weights["V"] @ h + weights["d"]) / weights["temperature"])[positive]
+        for h in hidden_states
+    ]
 )
 for word, probability in zip(words, running):
     print(f"  {word:<8} P(positive) = {probability:.2f}")

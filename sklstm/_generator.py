@@ -13,7 +13,7 @@ from torch.nn import functional as F
 
 from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
-from ._persistence import PlainStateMixin
+from ._persistence import PlainStateMixin, damaged
 from ._precision import MixedPrecisionNet, effective_precision, inference
 from ._runtime import draw_seed
 from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
@@ -398,7 +398,8 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         (True, True)
         """
         check_is_fitted(self)
-        check_params_in_use(self, PREDICT_PARAMS)
+        # max_length cuts the texts into windows here: a size from a loaded file.
+        check_params_in_use(self, (*PREDICT_PARAMS, "max_length"))
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
         module = self.net_.module_
@@ -545,6 +546,21 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
 
     def _net_skeleton(self, n_outputs):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""
+        # The network scores every id up to the boundary, and the tokenizer's
+        # ids come before it: any other boundary reads past the network's rows.
+        boundary = self.boundary_id_
+        vocabulary = getattr(self.tokenizer_, "vocabulary_", None)
+        if not (
+            isinstance(boundary, Integral)
+            and boundary == n_outputs - 1
+            and isinstance(vocabulary, dict)
+            and all(isinstance(token_id, Integral) for token_id in vocabulary.values())
+            and max(vocabulary.values(), default=OOV_ID) < boundary
+        ):
+            raise damaged(
+                type(self).__name__,
+                f"has a boundary_id_ or vocabulary outside its network's {n_outputs} ids",
+            )
         return self._build_net(n_ids=n_outputs)
 
     def __sklearn_tags__(self):

@@ -437,6 +437,10 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         predictions = standardized * self._y_scale + self._y_mean
         return predictions[:, 0] if self._y_is_1d else predictions
 
+    def _n_fitted_outputs(self):
+        """The network's outputs that fit made (see ``_net_skeleton``)."""
+        return self.n_outputs_
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

@@ -2,6 +2,7 @@
 
 import os
 import re
+import sys
 import warnings
 import weakref
 from collections import Counter
@@ -18,7 +19,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._embeddings import check_fingerprint, load_vectors
+from ._embeddings import check_fingerprint, check_saved_vectors, load_vectors
 from ._validation import (
     FIRST_TOKEN_ID,
     OOV_ID,
@@ -26,6 +27,7 @@ from ._validation import (
     Interval,
     StrOptions,
     check_texts,
+    damaged,
     pandas_index,
     row_label,
 )
@@ -668,8 +670,44 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """Tokens as a text: characters side by side, words with single spaces."""
         return ("" if self.level == "char" else " ").join(tokens)
 
+    def __setstate__(self, state):
+        name = type(self).__name__
+        if not isinstance(state, dict):
+            raise damaged(name, f"is a {type(state).__name__}, not a dict of attributes")
+        if "vocabulary_" in state:  # fitted
+            _check_fitted_state(state, name)
+        # transform reads the vectors that fit used: a saved tokenizer may not
+        # name a file that the caller has not allowed (see trust_vectors).
+        check_saved_vectors(state.get("_vectors_source"), name)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _check_fitted_state(state, name):
+    """What transform reads of a loaded tokenizer, checked (see ``CharTokenizer.__setstate__``)."""
+    vocabulary = state["vocabulary_"]
+    if not isinstance(vocabulary, dict) or not all(
+        isinstance(token, str) and isinstance(token_id, Integral) and token_id >= FIRST_TOKEN_ID
+        for token, token_id in vocabulary.items()
+    ):
+        raise damaged(name, f"has a vocabulary_ other than str tokens to ids from {FIRST_TOKEN_ID}")
+    # transform makes rows of max_length_ ids: bounded as max_length is.
+    width = state.get("max_length_")
+    if not (isinstance(width, Integral) and not isinstance(width, bool)) or not (
+        1 <= width <= MAX_LENGTH_LIMIT
+    ):
+        raise damaged(name, f"has no max_length_ from 1 to {MAX_LENGTH_LIMIT}")
+    if state.get("level") == "char":
+        table = state.get("_id_of_code_point")
+        if not (
+            isinstance(table, np.ndarray)
+            and table.ndim == 1
+            and table.dtype.kind in "iu"
+            and 0 < len(table) <= sys.maxunicode + 2
+        ):
+            raise damaged(name, "lacks its table of character ids")

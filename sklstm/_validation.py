@@ -468,3 +468,16 @@ def as_token_ids(X, index, id_limit=None):
         # Any id of TOKEN_ID_LIMIT or more is out-of-vocabulary in predict.
         X = np.minimum(X, TOKEN_ID_LIMIT)
     return X.astype(np.int32)
+
+
+def damaged(estimator_name, problem):
+    """The error of a saved state that sklstm did not write as it is.
+
+    Loading (pickle, joblib, skops) hands ``__setstate__`` the state without
+    the file's name, so the message names the class. It names what is wrong,
+    never the value found: the file may be anything.
+    """
+    return ValueError(
+        f"The saved {estimator_name} {problem}: the file is damaged or was not "
+        "written by sklstm."
+    )

@@ -72,9 +72,9 @@ def make_demo_pipeline(*, max_epochs=20, random_state=0):
 
     The grid changes its level, vectors, sequence length and units. The other
     settings are the defaults but for ``bidirectional=True`` and
-    ``dropout=0.3``: with GloVe vectors, 5-fold cross-validation on the 1,600
-    training sentences alone gave them 0.853 against 0.837 for the defaults
-    (mean of 3 seeds, ``benchmarks/quality_glove_demo_cv.jsonl``).
+    ``dropout=0.3``, which with pretrained vectors on a small data set do
+    better than the defaults under cross-validation (the user guide's
+    "Pretrained word vectors"; the figures are on the benchmarks page).
 
     Parameters
     ----------
@@ -105,8 +105,8 @@ def make_baseline_pipeline():
     Returns
     -------
     pipeline : Pipeline
-        Unfitted, with sublinear term frequencies (the best of the baselines of
-        ``benchmarks/bench_quality.py`` on these sentences).
+        Unfitted, with sublinear term frequencies: the stronger of the
+        TF-IDF baselines on these sentences (see the benchmarks page).
     """
     return make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),

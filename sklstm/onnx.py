@@ -25,12 +25,13 @@ What an export writes (format 1; format 2 for a multilabel classifier):
 
 import json
 import os
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from ._tokenizer import FIRST_TOKEN_ID, CharTokenizer
-from ._validation import check_finite, check_float32_range, check_token_ids
+from ._tokenizer import FIRST_TOKEN_ID, MAX_LENGTH_LIMIT, CharTokenizer
+from ._validation import check_finite, check_float32_range, check_texts, check_token_ids
 
 __all__ = ["OnnxModel", "load"]
 
@@ -142,12 +143,23 @@ def load(path, *, n_threads=1):
     ImportError
         If onnxruntime is not installed.
     ValueError
-        If the file was not written by ``export_onnx``, or by a later version
-        of its format.
+        If ``n_threads`` is not a whole number >= 1 or None; if the file was
+        not written by ``export_onnx``, or by a later version of its format;
+        if it or the tokenizer's file is damaged: every field of both is
+        checked (types, ranges, unique tokens and ids, the classes against
+        the graph's outputs) before use, and the message names the file and
+        the field, never quoting the file.
+    FileNotFoundError
+        If the tokenizer's file is not beside the ``.onnx`` file.
 
     See Also
     --------
     sklstm.export_onnx : Writes the files this reads.
+
+    Notes
+    -----
+    The metadata names the tokenizer's file by its bare name: only that file,
+    in the folder of ``path``, is opened, never a path to another folder.
 
     Examples
     --------
@@ -163,27 +175,31 @@ def load(path, *, n_threads=1):
     >>> bool(np.allclose(served.predict(X), model.predict(X), atol=1e-5))
     True
     """
-    _import_onnxruntime()  # before any file is read: the missing package is the news
+    _check_n_threads(n_threads)
+    onnxruntime = _import_onnxruntime()  # before any file is read: the missing package is the news
     path = os.fspath(path)
     # The graph's bytes are kept, for pickling (see OnnxModel.__getstate__).
     with open(path, "rb") as file:
         graph = file.read()
-    session = _session(graph, n_threads)
+    errors = onnxruntime.capi.onnxruntime_pybind11_state
+    try:
+        session = _session(graph, n_threads)
+    except (errors.InvalidProtobuf, errors.InvalidGraph, errors.Fail) as error:
+        raise _damaged(
+            path, f"onnxruntime reads no graph in it ({type(error).__name__})"
+        ) from None
     text = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     if text is None:
         raise ValueError(
             f"{path} holds no {METADATA_KEY!r} metadata: it was not written by "
             "sklstm.export_onnx. Export the fitted model with sklstm.export_onnx."
         )
-    metadata = json.loads(text)
-    if metadata.get("format", 0) > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} was written in format {metadata['format']} of sklstm's ONNX "
-            f"files, by sklstm {metadata.get('sklstm_version')}; this sklstm reads "
-            f"format {FORMAT_VERSION} and earlier. Upgrade sklstm where you serve it."
-        )
+    metadata = check_metadata(_parse_json(text, path, "its metadata"), path, session)
     tokenizer = None
-    if metadata.get("tokenizer") is not None:
+    if metadata["tokenizer"] is not None:
+        # Only the file the export named, beside the graph: the metadata
+        # cannot send the loader to another folder (check_metadata keeps it a
+        # bare file name).
         state_path = os.path.join(os.path.dirname(path), metadata["tokenizer"])
         if not os.path.isfile(state_path):
             raise FileNotFoundError(
@@ -191,8 +207,9 @@ def load(path, *, n_threads=1):
                 f"{state_path}, which is missing: copy {metadata['tokenizer']} "
                 "beside the .onnx file."
             )
-        with open(state_path, encoding="ascii") as file:
-            tokenizer = tokenizer_from_state(json.load(file))
+        with open(state_path, "rb") as file:
+            state = _parse_json(file.read(), state_path, "its tokenizer")
+        tokenizer = tokenizer_from_state(check_tokenizer_state(state, state_path))
     model = OnnxModel(session, metadata, tokenizer)
     model._graph, model._n_threads = graph, n_threads
     return model
@@ -203,11 +220,290 @@ def _session(graph, n_threads):
     onnxruntime = _import_onnxruntime()
     options = onnxruntime.SessionOptions()
     if n_threads is not None:
-        options.intra_op_num_threads = n_threads
+        options.intra_op_num_threads = int(n_threads)
         options.inter_op_num_threads = 1
     return onnxruntime.InferenceSession(
         graph, sess_options=options, providers=["CPUExecutionProvider"]
     )
+
+
+def _check_n_threads(n_threads):
+    if n_threads is None:
+        return
+    if not isinstance(n_threads, Integral) or isinstance(n_threads, bool) or n_threads < 1:
+        raise ValueError(
+            "sklstm.onnx.load's n_threads must be a whole number >= 1, or None to let "
+            f"onnxruntime choose; got {n_threads!r}. Pass e.g. n_threads=2."
+        )
+
+
+# -- checking the files --------------------------------------------------------------
+#
+# Both files may come from someone else: every field is checked before use,
+# and each problem is one ValueError that names the file and the field. The
+# messages never quote a value read from a file.
+
+_SCALAR_LABEL_TYPES = (str, int, float, bool)
+# Token ids are int64 in the graph.
+_MAX_ID = 2**62
+
+
+def _damaged(path, problem):
+    return ValueError(
+        f"{path} is damaged or was not written by sklstm.export_onnx: {problem}. "
+        "Export the model again with sklstm.export_onnx."
+    )
+
+
+def _parse_json(text, path, what):
+    """The JSON value of ``text`` (str or bytes), or the damaged-file error."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("ascii")  # export_onnx writes ASCII JSON
+        return json.loads(text)
+    except UnicodeDecodeError as error:
+        raise _damaged(path, f"{what} is not ASCII (byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        # The position only: error.msg never quotes the document.
+        raise _damaged(
+            path, f"{what} is not JSON ({error.msg}, line {error.lineno} column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise _damaged(path, f"{what} is nested too deeply to be sklstm's JSON") from None
+
+
+def _is_whole(value, low=1, high=_MAX_ID):
+    """An int (not a bool) in [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _require(condition, path, problem):
+    if not condition:
+        raise _damaged(path, problem)
+
+
+def check_metadata(metadata, path, session=None):
+    """The file's ``"sklstm"`` metadata, once every field :class:`OnnxModel` reads is checked.
+
+    With ``session``, the fields are also checked against the graph itself:
+    its input's type, its output's name and size (the number of classes or
+    targets).
+
+    Raises
+    ------
+    ValueError
+        If a field is missing, of the wrong type, or disagrees with the graph
+        (naming ``path`` and the field), or the file is of a later format.
+    """
+    _require(isinstance(metadata, dict), path, "its metadata is not a JSON object")
+    version = metadata.get("format")
+    _require(_is_whole(version), path, "its metadata has no format number")
+    if version > FORMAT_VERSION:
+        writer = metadata.get("sklstm_version")
+        writer = writer if isinstance(writer, str) and len(writer) < 40 else "a later version"
+        raise ValueError(
+            f"{path} was written in format {version} of sklstm's ONNX "
+            f"files, by sklstm {writer}; this sklstm reads "
+            f"format {FORMAT_VERSION} and earlier. Upgrade sklstm where you serve it."
+        )
+    tasks = {"LSTMClassifier": "classifier", "LSTMRegressor": "regressor"}
+    estimator = metadata.get("estimator")
+    _require(estimator in tasks, path, "'estimator' is not LSTMClassifier or LSTMRegressor")
+    _require(metadata.get("task") == tasks[estimator], path, "'task' disagrees with 'estimator'")
+    input_type = metadata.get("input_type")
+    _require(input_type in ("tokens", "sequences"), path, "'input_type' is not tokens or sequences")
+    shape = metadata.get("input_shape")
+    _require(
+        isinstance(shape, list)
+        and len(shape) in ((1,) if input_type == "tokens" else (1, 2))
+        and all(_is_whole(size) for size in shape),
+        path,
+        "'input_shape' is not 1 or 2 positive sizes as its input_type needs",
+    )
+    if input_type == "tokens":
+        _require(
+            _is_whole(metadata.get("vocabulary_size")), path,
+            "'vocabulary_size' is not a positive number of token ids",
+        )
+    else:
+        _require(
+            metadata.get("vocabulary_size") is None, path,
+            "'vocabulary_size' is set for a model of numeric sequences",
+        )
+    tokenizer = metadata.get("tokenizer")
+    if tokenizer is not None:
+        # A bare file name beside the graph, ending as export_onnx names it:
+        # never a path to another folder, or to a file of another kind.
+        _require(
+            isinstance(tokenizer, str)
+            and input_type == "tokens"
+            and tokenizer.endswith(TOKENIZER_SUFFIX)
+            and tokenizer == os.path.basename(tokenizer)
+            and not any(sep and sep in tokenizer for sep in ("/", "\\", os.sep, os.altsep))
+            and "\0" not in tokenizer,
+            path,
+            f"'tokenizer' is not the name of a file *{TOKENIZER_SUFFIX} beside the graph",
+        )
+    if tasks[estimator] == "classifier":
+        n_outputs = _check_classes(metadata, path)
+        multilabel = metadata.get("multilabel", False)
+        _require(isinstance(multilabel, bool), path, "'multilabel' is not true or false")
+        if multilabel:
+            problem = "'label_dtype' is not the NumPy dtype of a label indicator matrix"
+            label_dtype = metadata.get("label_dtype")
+            _require(isinstance(label_dtype, str) and len(label_dtype) < 20, path, problem)
+            try:
+                label_dtype = np.dtype(label_dtype)
+            except TypeError:
+                raise _damaged(path, problem) from None
+            _require(label_dtype.kind in "biuf" and label_dtype.itemsize <= 16, path, problem)
+    else:
+        n_outputs = metadata.get("n_outputs")
+        _require(_is_whole(n_outputs), path, "'n_outputs' is not a positive number of targets")
+    if session is not None:
+        _check_graph(session, metadata, n_outputs, path)
+    return metadata
+
+
+def _check_classes(metadata, path):
+    """Check ``classes`` and ``classes_dtype``; return the number of classes."""
+    classes = metadata.get("classes")
+    _require(
+        isinstance(classes, list)
+        and len(classes) >= 1
+        and all(isinstance(label, _SCALAR_LABEL_TYPES) for label in classes),
+        path,
+        "'classes' is not a list of labels (str, int, float or bool)",
+    )
+    _require(len(set(classes)) == len(classes), path, "'classes' holds a label twice")
+    problem = "'classes_dtype' is not a NumPy dtype of labels that holds the classes"
+    dtype = metadata.get("classes_dtype")
+    _require(isinstance(dtype, str) and len(dtype) < 20, path, problem)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise _damaged(path, problem) from None
+    # The width of a str dtype is that of the longest label, as export_onnx
+    # records it: a wider one would only allocate.
+    longest = max((len(label) for label in classes if isinstance(label, str)), default=0)
+    _require(
+        dtype.kind in "biufO" and dtype.itemsize <= 16
+        or dtype.kind == "U" and dtype.itemsize <= 4 * longest,
+        path,
+        problem,
+    )
+    try:
+        labels = np.array(classes, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        raise _damaged(path, problem) from None
+    _require(labels.tolist() == classes, path, "'classes_dtype' changes the classes")
+    return len(classes)
+
+
+def _check_graph(session, metadata, n_outputs, path):
+    """The graph's input and output agree with the metadata."""
+    inputs = session.get_inputs()
+    expected_type = "tensor(int64)" if metadata["input_type"] == "tokens" else "tensor(float)"
+    _require(
+        len(inputs) == 1 and inputs[0].name == INPUT_NAME and inputs[0].type == expected_type,
+        path,
+        f"its graph does not read one input {INPUT_NAME!r} of the type its 'input_type' says",
+    )
+    if metadata["input_type"] == "sequences":
+        graph_shape = inputs[0].shape
+        n_features = metadata["input_shape"][1] if len(metadata["input_shape"]) == 2 else None
+        # A size the graph leaves open (a name, or None) agrees with any.
+        _require(
+            len(graph_shape) == (3 if n_features else 2)
+            and (n_features is None or not isinstance(graph_shape[2], int)
+                 or graph_shape[2] == n_features),
+            path,
+            "its graph reads another number of values per step than 'input_shape' says",
+        )
+    output_name = OUTPUT_NAMES[metadata["task"]]
+    outputs = {output.name: output.shape for output in session.get_outputs()}
+    _require(output_name in outputs, path, f"its graph has no output {output_name!r}")
+    shape = outputs[output_name]
+    # A 1-D output is one value per row (a regressor of one target).
+    size = shape[1] if len(shape) == 2 else 1
+    field = "'classes'" if metadata["task"] == "classifier" else "'n_outputs'"
+    _require(
+        len(shape) in (1, 2) and (not isinstance(size, int) or size == n_outputs),
+        path,
+        f"its graph has {size} outputs per row but {field} says {n_outputs}",
+    )
+
+
+def check_tokenizer_state(state, path):
+    """A tokenizer file's state, once every field :func:`tokenizer_from_state` reads is checked.
+
+    Raises
+    ------
+    ValueError
+        If a field is missing, of the wrong type or out of range, or two
+        tokens share an id (naming ``path`` and the field).
+    """
+    _require(isinstance(state, dict), path, "it is not a JSON object")
+    version = state.get("format")
+    _require(
+        _is_whole(version, high=FORMAT_VERSION), path,
+        f"its 'format' is not a number from 1 to {FORMAT_VERSION}",
+    )
+    params = state.get("params")
+    _require(
+        isinstance(params, dict) and set(params) == set(_TOKENIZER_PARAMS), path,
+        f"its 'params' are not the CharTokenizer parameters {list(_TOKENIZER_PARAMS)}",
+    )
+    options = {"level": ("char", "word"), "padding": ("pre", "post"), "truncating": ("pre", "post")}
+    for name, allowed in options.items():
+        _require(params[name] in allowed, path, f"'params' gives {name} other than {allowed}")
+    _require(isinstance(params["lowercase"], bool), path, "'params' gives a lowercase not bool")
+    for name in ("max_length", "max_tokens"):
+        _require(
+            params[name] is None or _is_whole(params[name]), path,
+            f"'params' gives a {name} that is neither None nor a positive int",
+        )
+    _require(_is_whole(params["min_frequency"]), path, "'params' gives a min_frequency < 1")
+    width = state.get("max_length_")
+    _require(
+        _is_whole(width, high=MAX_LENGTH_LIMIT) and params["max_length"] in (None, width), path,
+        f"'max_length_' is not the width its max_length gives, from 1 to {MAX_LENGTH_LIMIT}",
+    )
+    vocabulary = state.get("vocabulary")
+    _require(
+        isinstance(vocabulary, list)
+        and all(
+            isinstance(pair, list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and (len(pair[0]) == 1 if params["level"] == "char" else len(pair[0]) >= 1)
+            and _is_whole(pair[1], low=FIRST_TOKEN_ID)
+            for pair in vocabulary
+        ),
+        path,
+        f"'vocabulary' is not a list of [token, id] pairs with ids from {FIRST_TOKEN_ID} "
+        "(one character per token at char level)",
+    )
+    words = state.get("vector_words")
+    _require(
+        words is None
+        or (
+            params["level"] == "word"
+            and isinstance(words, list)
+            and all(isinstance(word, str) and word for word in words)
+            and len(set(words)) == len(words)
+        ),
+        path,
+        "'vector_words' is not None or a list of distinct words (at word level)",
+    )
+    ids = {token: token_id for token, token_id in vocabulary}
+    _require(len(ids) == len(vocabulary), path, "'vocabulary' lists a token twice")
+    if words is not None:
+        ids = {**dict(zip(words, range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words)))), **ids}
+    _require(
+        len(set(ids.values())) == len(ids), path, "'vocabulary' gives two tokens the same id"
+    )
+    return state
 
 
 def _holds_text(X):
@@ -404,8 +700,8 @@ class OnnxModel:
     def _run(self, X):
         """Check X and return the graph's output for it (float64)."""
         if self.tokenizer_ is not None:
-            if not _is_numeric_table(X):  # texts, checked by the tokenizer
-                X = self.tokenizer_.transform(X)
+            if not _is_numeric_table(X):  # texts
+                X = self._text_ids(X)
         elif _holds_text(X):
             reads = "token ids" if self.input_type_ == "tokens" else "numeric sequences"
             raise ValueError(
@@ -418,6 +714,23 @@ class OnnxModel:
         X = self._check_sequences(X)
         batches = range(0, len(X), BATCH_SIZE)
         return np.concatenate([self._feed(X[start : start + BATCH_SIZE]) for start in batches])
+
+    def _text_ids(self, X):
+        """The token ids of texts, as the tokenizer gives them, in rows as wide as the longest.
+
+        The graph reads no padding, wherever it stands: rows padded to the
+        tokenizer's ``max_length_``, as ``transform`` pads them, would only
+        take memory, which a width read from the file must not decide. The
+        texts are truncated to ``max_length_`` as ``transform`` truncates them.
+        """
+        tokenizer = self.tokenizer_
+        texts = check_texts(X, type(tokenizer).__name__)
+        tokens, lengths = tokenizer._split(texts, keep=tokenizer.max_length_)
+        ids = tokenizer._lookup_ids(tokens)
+        width = max(1, int(lengths.max(initial=0)))
+        rows = np.zeros((len(texts), width), dtype=np.int64)
+        rows[np.arange(width) < lengths[:, np.newaxis]] = ids
+        return rows
 
     def _check_token_ids(self, X):
         X = np.asarray(X)

@@ -1,9 +1,9 @@
-"""Issue 11, points 4-5: the remaining bad-input holes.
+"""Bad input is refused, or read as the user meant, with a message that says the fix.
 
 Lists and tuples with a bad row, unordered collections, numbers misread as
 token ids, empty steps, values beyond float32, batch-dependent lowercasing, one
 outlier text setting every row's width, and generate's edge arguments. Each
-message is pinned; each test fails without its fix.
+message is pinned with ``pytest.raises(..., match=...)``.
 """
 
 import re

@@ -64,7 +64,7 @@ def numpy_predict_proba(classifier, token_ids):
         units = module.forward_layers[-1].hidden_size
         # Forward: the state after the last token; backward: after the first.
         summary = np.concatenate([steps[-1, :units], steps[0, units:]])
-        scores = head_weight @ summary + head_bias
+        scores = (head_weight @ summary + head_bias) / classifier.temperature_
         exp = np.exp(scores - scores.max())
         probabilities.append(exp / exp.sum())
     return np.array(probabilities)

@@ -7,6 +7,7 @@ padding, architecture or input form; the serving side must never import torch.
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -598,3 +599,200 @@ def test_served_sequences_are_checked(served_estimators, X, message):
     _, regressor = served_estimators
     with pytest.raises(ValueError, match=message):
         regressor.predict(X)
+
+
+# -- crafted and damaged files ------------------------------------------------------
+
+
+def _copy_with(folder, tmp_path, metadata=None, tokenizer=None, name="model"):
+    """The served pipeline's files in tmp_path, with its metadata (a dict, or raw text)
+    and its tokenizer's file (a dict, or raw bytes) replaced where given."""
+    proto = onnx.load(folder / "model.onnx")
+    if metadata is not None:
+        proto.metadata_props[0].value = (
+            metadata if isinstance(metadata, str) else json.dumps(metadata)
+        )
+    onnx.save(proto, tmp_path / f"{name}.onnx")
+    state = (folder / "model.tokenizer.json").read_bytes() if tokenizer is None else tokenizer
+    if isinstance(state, dict):
+        state = json.dumps(state).encode("ascii")
+    (tmp_path / f"{name}.tokenizer.json").write_bytes(state)
+    return tmp_path / f"{name}.onnx"
+
+
+def _metadata(folder):
+    return json.loads(onnx.load(folder / "model.onnx").metadata_props[0].value)
+
+
+def _tokenizer_state(folder):
+    return json.loads((folder / "model.tokenizer.json").read_text())
+
+
+def _damaged_file(name, problem):
+    return rf"{name} is damaged or was not written by sklstm\.export_onnx: {problem}\."
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda m: "{not json",
+         r"its metadata is not JSON \(Expecting property name enclosed in double quotes, "
+         r"line 1 column 2\)"),
+        (lambda m: [m], "its metadata is not a JSON object"),
+        (lambda m: {**m, "format": "1"}, "its metadata has no format number"),
+        (lambda m: {k: v for k, v in m.items() if k != "task"},
+         "'task' disagrees with 'estimator'"),
+        (lambda m: {**m, "estimator": "LSTMTextGenerator"},
+         "'estimator' is not LSTMClassifier or LSTMRegressor"),
+        (lambda m: {**m, "input_type": 3}, "'input_type' is not tokens or sequences"),
+        (lambda m: {**m, "input_shape": ["7"]},
+         "'input_shape' is not 1 or 2 positive sizes as its input_type needs"),
+        (lambda m: {**m, "vocabulary_size": -5},
+         "'vocabulary_size' is not a positive number of token ids"),
+        (lambda m: {**m, "classes": [*m["classes"], "neutral"]},
+         "its graph has 2 outputs per row but 'classes' says 3"),
+        (lambda m: {**m, "classes": ["negative", "negative"]}, "'classes' holds a label twice"),
+        (lambda m: {**m, "classes": [["negative"], "positive"]},
+         r"'classes' is not a list of labels \(str, int, float or bool\)"),
+        (lambda m: {**m, "classes_dtype": "<U1000000000"},
+         "'classes_dtype' is not a NumPy dtype of labels that holds the classes"),
+        (lambda m: {**m, "classes_dtype": "<U1"}, "'classes_dtype' changes the classes"),
+        (lambda m: {**m, "tokenizer": 5},
+         r"'tokenizer' is not the name of a file \*\.tokenizer\.json beside the graph"),
+    ],
+)
+def test_damaged_metadata_names_the_file(served_pipeline, tmp_path, edit, problem):
+    _, folder = served_pipeline
+    path = _copy_with(folder, tmp_path, metadata=edit(_metadata(folder)))
+    with pytest.raises(ValueError, match=_damaged_file(re.escape(str(path)), problem)):
+        sklstm.onnx.load(path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../model.tokenizer.json",
+        "/etc/model.tokenizer.json",
+        "secrets.json",
+        "sub/x.tokenizer.json",
+    ],
+)
+def test_the_tokenizer_file_is_only_one_beside_the_graph(served_pipeline, tmp_path, name):
+    _, folder = served_pipeline
+    # A valid tokenizer file where the crafted name points: never opened.
+    (tmp_path / "inner").mkdir()
+    _copy_with(folder, tmp_path, name="model")
+    path = _copy_with(folder, tmp_path / "inner", metadata={**_metadata(folder), "tokenizer": name})
+    problem = r"'tokenizer' is not the name of a file \*\.tokenizer\.json beside the graph"
+    with pytest.raises(ValueError, match=_damaged_file(re.escape(str(path)), problem)):
+        sklstm.onnx.load(path)
+
+
+def _edit_params(state, **params):
+    return {**state, "params": {**state["params"], **params}}
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda s: b"DB_PASSWORD=hunter2",
+         r"its tokenizer is not JSON \(Expecting value, line 1 column 1\)"),
+        (lambda s: b'{"format": 1, "params": "\xff"}', r"its tokenizer is not ASCII \(byte 25\)"),
+        (lambda s: {k: v for k, v in s.items() if k != "params"},
+         r"its 'params' are not the CharTokenizer parameters \[.*\]"),
+        (lambda s: _edit_params(s, embeddings="/etc/passwd"),
+         r"its 'params' are not the CharTokenizer parameters \[.*\]"),
+        (lambda s: _edit_params(s, level="byte"),
+         r"'params' gives level other than \('char', 'word'\)"),
+        (lambda s: _edit_params(s, lowercase="yes"), "'params' gives a lowercase not bool"),
+        (lambda s: _edit_params(s, max_length=12),
+         "'max_length_' is not the width its max_length gives, from 1 to 100000"),
+        (lambda s: {**s, "max_length_": "12"},
+         "'max_length_' is not the width its max_length gives, from 1 to 100000"),
+        (lambda s: {**_edit_params(s, max_length=None), "max_length_": 10**9},
+         "'max_length_' is not the width its max_length gives, from 1 to 100000"),
+        (lambda s: {**s, "format": sklstm.onnx.FORMAT_VERSION + 1},
+         rf"its 'format' is not a number from 1 to {sklstm.onnx.FORMAT_VERSION}"),
+        (lambda s: {**s, "vocabulary": [[token, 2] for token, _ in s["vocabulary"]]},
+         "'vocabulary' gives two tokens the same id"),
+        (lambda s: {**s, "vocabulary": [*s["vocabulary"], s["vocabulary"][0]]},
+         "'vocabulary' lists a token twice"),
+        (lambda s: {**s, "vocabulary": [[token, -1] for token, _ in s["vocabulary"]]},
+         r"'vocabulary' is not a list of \[token, id\] pairs with ids from 2 \(one "
+         r"character per token at char level\)"),
+        (lambda s: {**s, "vector_words": ["the", "the"]},
+         r"'vector_words' is not None or a list of distinct words \(at word level\)"),
+        (lambda s: {**s, "vector_words": ["unseen"]},  # id 2, as the first token
+         "'vocabulary' gives two tokens the same id"),
+    ],
+)
+def test_a_damaged_tokenizer_file_names_the_file(served_pipeline, tmp_path, edit, problem):
+    _, folder = served_pipeline
+    path = _copy_with(folder, tmp_path, tokenizer=edit(_tokenizer_state(folder)))
+    name = re.escape(str(tmp_path / "model.tokenizer.json"))
+    with pytest.raises(ValueError, match=_damaged_file(name, problem)) as error:
+        sklstm.onnx.load(path)
+    assert "hunter2" not in str(error.value)
+
+
+def test_a_huge_tokenizer_width_costs_predict_no_memory(served_pipeline, tmp_path):
+    import tracemalloc
+
+    model, folder = served_pipeline
+    state = _edit_params(_tokenizer_state(folder), max_length=None)
+    limit = sklstm._tokenizer.MAX_LENGTH_LIMIT
+    wide = _copy_with(folder, tmp_path, tokenizer={**state, "max_length_": limit})
+    served = sklstm.onnx.load(wide)
+    texts = ["the food was good", "awful", ""]  # within the fitted width: none truncated
+    tracemalloc.start()
+    try:
+        proba = served.predict_proba(texts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Rows of 100,000 ids (and their mask) would take 2.3 MB: the texts' own
+    # width takes bytes.
+    assert peak < 500_000
+    np.testing.assert_allclose(proba, model.predict_proba(texts), atol=ATOL)
+
+
+@pytest.mark.parametrize("n_threads", ["2", 0, -1, 1.5, True])
+def test_load_names_a_wrong_n_threads(served_pipeline, n_threads):
+    _, folder = served_pipeline
+    with pytest.raises(ValueError, match=(
+        r"sklstm\.onnx\.load's n_threads must be a whole number >= 1, or None to let "
+        rf"onnxruntime choose; got {re.escape(repr(n_threads))}\. Pass e\.g\. n_threads=2\."
+    )):
+        sklstm.onnx.load(folder / "model.onnx", n_threads=n_threads)
+
+
+def test_a_file_that_is_no_graph_names_the_file(served_pipeline, tmp_path):
+    _, folder = served_pipeline
+    truncated = tmp_path / "truncated.onnx"
+    truncated.write_bytes((folder / "model.onnx").read_bytes()[:3000])
+    for path in (truncated, tmp_path / "text.onnx"):
+        if not path.exists():
+            path.write_text("DB_PASSWORD=hunter2")
+        problem = r"onnxruntime reads no graph in it \(InvalidProtobuf\)"
+        with pytest.raises(ValueError, match=_damaged_file(re.escape(str(path)), problem)):
+            sklstm.onnx.load(path)
+
+
+def test_damaged_multilabel_metadata_names_the_file(tmp_path):
+    X = np.array([[2, 2, 0], [2, 3, 0], [3, 3, 3], [4, 3, 0]] * 4)
+    Y = np.stack([(X == 2).any(axis=1), (X == 3).any(axis=1)], axis=1).astype(np.int64)
+    export_onnx(LSTMClassifier(**SMALL).fit(X, Y), tmp_path / "model.onnx")
+    proto = onnx.load(tmp_path / "model.onnx")
+    metadata = json.loads(proto.metadata_props[0].value)
+    assert metadata["multilabel"] is True
+    for edit, problem in [
+        ({"multilabel": "yes"}, "'multilabel' is not true or false"),
+        ({"label_dtype": "<U1000000000"},
+         "'label_dtype' is not the NumPy dtype of a label indicator matrix"),
+        ({"label_dtype": None}, "'label_dtype' is not the NumPy dtype of a label indicator matrix"),
+    ]:
+        proto.metadata_props[0].value = json.dumps({**metadata, **edit})
+        onnx.save(proto, tmp_path / "edited.onnx")
+        name = re.escape(str(tmp_path / "edited.onnx"))
+        with pytest.raises(ValueError, match=_damaged_file(name, problem)):
+            sklstm.onnx.load(tmp_path / "edited.onnx")

@@ -349,3 +349,212 @@ def test_a_torch_device_parameter_is_saved_as_its_name(tmp_path):
     assert loaded.device == "cpu"
     assert model.device == torch.device("cpu")  # the estimator keeps what it was given
     _assert_same_outputs(loaded, model, X)
+
+
+# -- damaged and crafted states -----------------------------------------------------
+
+
+def _load_state(estimator, state):
+    """What pickle, joblib and skops.io do with a saved state."""
+    loaded = type(estimator).__new__(type(estimator))
+    loaded.__setstate__(state)
+    return loaded
+
+
+def _damaged(problem):
+    return rf"The saved {problem}: the file is damaged or was not written by sklstm\."
+
+
+@pytest.fixture
+def never_allocates(monkeypatch):
+    """Fail the test if loading initializes a net (allocating its weights)."""
+
+    def initialize(self):
+        raise AssertionError("the net was initialized before its sizes were checked")
+
+    monkeypatch.setattr(skorch.NeuralNet, "initialize", initialize)
+
+
+@pytest.mark.parametrize(
+    "attribute, param, value, problem",
+    [
+        # 2**29 rows of 32 values: 64 GiB of embedding.
+        ("vocabulary_size_", "module__vocabulary_size", 2**29,
+         r"holds weights 'embedding\.weight' of shape \(\d+, \d+\) where its sizes give "
+         r"\(536870912, \d+\)"),
+        ("units", "module__units", 10**6,
+         r"holds weights 'forward_layers\.0\.weight_ih_l0' of shape \(32, \d+\) where its "
+         r"sizes give \(4000000, \d+\)"),
+        ("embedding_dim", "module__embedding_dim", -3,
+         r"holds sizes that build no network \(RuntimeError\)"),
+    ],
+)
+def test_an_edited_size_is_refused_before_anything_of_it_is_allocated(
+    fitted, attribute, param, value, problem, never_allocates
+):
+    classifier = fitted["pipeline"][0][-1]
+    state = classifier.__getstate__()
+    state[attribute] = value
+    state["_net_state"]["params"][param] = value
+    with pytest.raises(ValueError, match=_damaged(rf"LSTMClassifier {problem}")):
+        _load_state(classifier, state)
+
+
+def _without(mapping, key):
+    mapping = dict(mapping)
+    del mapping[key]
+    return mapping
+
+
+def _weights(state):
+    return state["_net_state"]["module_state"]
+
+
+def _with_weights(state, weights):
+    return {**state, "_net_state": {**state["_net_state"], "module_state": weights}}
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda s: {**s, "_sklstm_versions": "0.1.0"},
+         "has a version stamp that is not a dict of version strings"),
+        (lambda s: {**s, "_sklstm_versions": {"sklstm": 1}},
+         "has a version stamp that is not a dict of version strings"),
+        (lambda s: {**s, "_net_state": _without(s["_net_state"], "module_state")},
+         r"lacks its network's 'module_state'"),
+        (lambda s: {**s, "_net_state": _without(s["_net_state"], "params")},
+         r"lacks its network's 'params'"),
+        (lambda s: {**s, "_net_state": {**s["_net_state"], "params": {}}},
+         r"has no positive number of outputs \('module__n_outputs'\)"),
+        (lambda s: _with_weights(s, _without(_weights(s), "head.weight")),
+         r"lacks the weights \['head\.weight'\]"),
+        (lambda s: _with_weights(s, {**_weights(s), "x": np.ones(2)}),
+         r"holds 1 weights that its network does not have"),
+        (lambda s: _without(s, "vocabulary_size_"),
+         r"lacks its fitted attribute 'vocabulary_size_'"),
+        (lambda s: {**s, "vocabulary_size_": 3},
+         r"has a network whose 'module__vocabulary_size' disagrees with its fitted attributes"),
+        (lambda s: {**s, "classes_": np.array(["negative", "neutral", "positive"])},
+         "has a network of 2 outputs for 3 classes or targets"),
+        (lambda s: _without(s, "classes_"), r"lacks its fitted attribute 'classes_'"),
+        (lambda s: {**s, "_token_vocabulary": "{not json"},
+         "holds a vocabulary that is not a JSON object of ids"),
+        (lambda s: ["not", "a", "dict"], "is a list, not a dict of attributes"),
+    ],
+)
+def test_a_damaged_state_raises_the_damaged_error(fitted, edit, problem):
+    classifier = fitted["pipeline"][0][-1]
+    state = edit(classifier.__getstate__())
+    with pytest.raises(ValueError, match=_damaged(rf"LSTMClassifier {problem}")):
+        _load_state(classifier, state)
+
+
+def test_network_parameters_that_build_no_network_are_refused(fitted):
+    classifier = fitted["pipeline"][0][-1]
+    state = classifier.__getstate__()
+    state["_net_state"]["params"]["lr"] = "fast"
+    problem = r"LSTMClassifier holds network parameters that build no network \(TypeError\)"
+    with pytest.raises(ValueError, match=_damaged(problem)):
+        _load_state(classifier, state)
+
+
+@pytest.mark.parametrize(
+    "name, edit, problem",
+    [
+        ("pipeline", lambda s: {**s, "vocabulary_": {"food": -4}},
+         "has a vocabulary_ other than str tokens to ids from 2"),
+        ("pipeline", lambda s: {**s, "vocabulary_": ["food"]},
+         "has a vocabulary_ other than str tokens to ids from 2"),
+        ("pipeline", lambda s: {**s, "max_length_": "12"}, "has no max_length_ from 1 to 100000"),
+        ("pipeline", lambda s: {**s, "max_length_": 10**9}, "has no max_length_ from 1 to 100000"),
+        ("generator", lambda s: _without(s, "_id_of_code_point"),
+         "lacks its table of character ids"),
+        ("generator", lambda s: {**s, "_id_of_code_point": np.zeros(2**22, dtype=np.int32)},
+         "lacks its table of character ids"),
+    ],
+)
+def test_a_damaged_tokenizer_state_raises_the_damaged_error(fitted, name, edit, problem):
+    model = fitted[name][0]
+    tokenizer = model[0] if isinstance(model, Pipeline) else model.tokenizer_
+    with pytest.raises(ValueError, match=_damaged(rf"CharTokenizer {problem}")):
+        _load_state(tokenizer, edit(tokenizer.__getstate__()))
+
+
+def test_a_fitted_attribute_of_the_wrong_type_is_refused(fitted):
+    regressor = fitted["regressor"][0]
+    state = {**regressor.__getstate__(), "input_shape_": 7}
+    expected = _damaged(r"LSTMRegressor holds a fitted attribute of the wrong type \(TypeError\)")
+    with pytest.raises(ValueError, match=expected):
+        _load_state(regressor, state)
+
+
+def test_saved_optimizer_moments_are_checked_against_the_weights(toy_sine_windows):
+    X, y = toy_sine_windows
+    regressor = LSTMRegressor(units=4, max_epochs=1, warm_start=True, random_state=0).fit(X, y)
+    state = regressor.__getstate__()
+    moments = state["_net_state"]["optimizer_state"]
+    index = next(iter(moments))
+    moments[index]["exp_avg"] = np.zeros((10**4, 3), dtype=np.float32)
+    problem = "LSTMRegressor holds optimizer moments of another shape than its weights"
+    with pytest.raises(ValueError, match=_damaged(problem)):
+        _load_state(regressor, state)
+    moments["99"] = moments.pop(index)
+    problem = "LSTMRegressor holds optimizer moments for weights it does not have"
+    with pytest.raises(ValueError, match=_damaged(problem)):
+        _load_state(regressor, state)
+
+
+@pytest.mark.parametrize("boundary", [10**6, -1, "3"])
+def test_a_generator_boundary_outside_its_network_is_refused(fitted, boundary):
+    generator = fitted["generator"][0]
+    state = generator.__getstate__()
+    state["boundary_id_"] = boundary
+    problem = r"has a boundary_id_ or vocabulary outside its network's \d+ ids"
+    with pytest.raises(ValueError, match=_damaged(rf"LSTMTextGenerator {problem}")):
+        _load_state(generator, state)
+
+
+def test_a_damaged_skops_file_raises_the_damaged_error(fitted, tmp_path, monkeypatch):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    model, _ = fitted["pipeline"]
+    state = model[-1].__getstate__()
+    state["_sklstm_versions"] = "0.1.0"
+    path = tmp_path / "damaged.skops"
+    _dump_with_state(sio, model, path, state, monkeypatch)
+    expected = _damaged("LSTMClassifier has a version stamp that is not a dict of version strings")
+    with pytest.raises(ValueError, match=expected):
+        sio.load(path, trusted=SKLSTM_TYPES)
+
+
+def test_an_edited_size_in_a_skops_schema_is_refused(fitted, tmp_path, never_allocates):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    import json
+    import zipfile
+
+    model, _ = fitted["pipeline"]
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    classifier = schema["content"]["content"]["steps"]["content"][1]["content"][1]
+    # 2**29 ids of 32 values: an embedding of 64 GiB, as in the issue.
+    classifier["content"]["content"]["vocabulary_size_"]["content"] = str(2**29)
+    files["schema.json"] = json.dumps(schema)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    problem = (
+        r"LSTMClassifier holds weights 'embedding\.weight' of shape \(\d+, 32\) where its "
+        r"sizes give \(536870912, 32\)"
+    )
+    with pytest.raises(ValueError, match=_damaged(problem)):
+        sio.load(path, trusted=SKLSTM_TYPES)
+
+
+def test_a_loaded_generator_checks_its_window_before_scoring(fitted):
+    generator = fitted["generator"][0]
+    loaded = _load_state(generator, {**generator.__getstate__(), "max_length": 10**9})
+    with pytest.raises(ValueError, match=r"The 'max_length' parameter of LSTMTextGenerator"):
+        loaded.score(["the food was good"])

@@ -8,6 +8,7 @@ import gzip
 import importlib.util
 import os
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -16,7 +17,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, make_lstm_pipeline
+import sklstm
+from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, _embeddings, make_lstm_pipeline
 
 # Two dimensions: the first says how good a word is.
 VECTORS = {
@@ -290,3 +292,92 @@ def test_a_warm_start_refuses_vectors_changed_since_the_first_fit(vectors_file):
     with pytest.raises(ValueError, match=r"LSTMClassifier was fitted with the word vectors"):
         model.fit(TEXTS, LABELS)
     assert model[-1].n_iter_ == 1
+
+
+# -- vectors files named by saved models -----------------------------------------------
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """As in a new process, which has read no vectors file yet."""
+    monkeypatch.setattr(_embeddings, "_cache", {})
+
+
+def _refusal(path):
+    shown = re.escape(repr(str(path)))
+    return (
+        rf"reads its word vectors from the file {shown}, which sklstm does not open on the "
+        rf"word of a saved model .*load the model inside `with sklstm\.trust_vectors\({shown}\):`"
+    )
+
+
+def test_a_saved_model_never_opens_a_file_it_names_as_vectors(vectors_file, tmp_path):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    secret = tmp_path / ".env"
+    secret.write_text("DB_PASSWORD=hunter2\n", encoding="utf-8")
+    classifier_state = model[-1].__getstate__()
+    classifier_state["embeddings"] = str(secret)
+    classifier_state["_net_state"]["params"]["module__pretrained_embeddings"] = str(secret)
+    tokenizer_state = {**model[0].__getstate__(), "_vectors_source": str(secret)}
+    for estimator, state in [(model[-1], classifier_state), (model[0], tokenizer_state)]:
+        loaded = type(estimator).__new__(type(estimator))
+        with pytest.raises(ValueError, match=_refusal(secret)) as error:
+            loaded.__setstate__(state)
+        assert "hunter2" not in str(error.value)
+
+
+def test_a_model_with_a_vectors_file_loads_where_the_caller_trusts_it(
+    vectors_file, tmp_path, fresh_process
+):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    _embeddings._cache.clear()  # saved; now load as a new process would
+    with pytest.raises(ValueError, match=_refusal(vectors_file)):
+        joblib.load(path)
+    with sklstm.trust_vectors(vectors_file):
+        loaded = joblib.load(path)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(["the food was superb"]), model.predict_proba(["the food was superb"])
+    )
+    # Read once, the file needs no permission again in this process.
+    joblib.load(path)
+
+
+def test_bundled_vectors_need_no_permission_and_others_are_checked():
+    _embeddings.check_saved_vectors(None, "LSTMClassifier")
+    _embeddings.check_saved_vectors("glove-6b-50d", "LSTMClassifier")
+    with pytest.raises(ValueError, match=r"The saved CharTokenizer names its word vectors with "
+                       r"a int, not a bundled name or a path: the file is damaged"):
+        _embeddings.check_saved_vectors(3, "CharTokenizer")
+    with pytest.raises(TypeError, match="trust_vectors takes paths of vectors files"):
+        with sklstm.trust_vectors(None):
+            pass
+
+
+@pytest.mark.parametrize("ids, problem", [
+    ([10**10], r"holds trainable token ids outside 0\.\.9999999"),
+    ([-3, 4], r"holds trainable token ids outside 0\.\.9999999"),
+    (None, "has a vocabulary size that its word vectors do not give"),
+])
+def test_a_saved_model_with_vectors_checks_its_ids_before_allocating(vectors_file, ids, problem):
+    model = make_lstm_pipeline(
+        LSTMClassifier(units=4, max_epochs=1, random_state=0), embeddings=vectors_file
+    ).fit(TEXTS, LABELS)
+    state = model[-1].__getstate__()
+    size = 10**10 + 1 if ids is None else max(ids) + 1
+    if ids is not None:
+        # As many rows as the weights have, so that only the ids are wrong.
+        ids = np.resize(np.array(ids), len(state["_embedding_ids"]))
+        ids.sort()
+        state["_embedding_ids"] = ids
+    state["vocabulary_size_"] = size
+    state["_net_state"]["params"]["module__vocabulary_size"] = size
+    loaded = LSTMClassifier.__new__(LSTMClassifier)
+    expected = rf"The saved LSTMClassifier {problem}: the file is damaged"
+    with pytest.raises(ValueError, match=expected):
+        loaded.__setstate__(state)

@@ -1,5 +1,5 @@
 """Training control: warm_start, partial_fit, callbacks, progress, convergence,
-regularisation and multilabel y (issue 14; sklstm/_training.py and its hooks)."""
+regularisation and multilabel y (sklstm/_training.py and its hooks)."""
 
 import io
 import re

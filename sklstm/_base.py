@@ -448,7 +448,8 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         initial_weights = None
         if pretraining_ids is not None:
             initial_weights = pretrain(
-                self, pretraining_ids, n_unlabeled=len(pretraining_ids) - len(X),
+                self, pretraining_ids, build_net=build_net,
+                n_unlabeled=len(pretraining_ids) - len(X),
                 seed=seed, device=device, precision=precision,
             )
             if self.verbose:

@@ -7,14 +7,14 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
 from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, build_net
 from ._fitting import check_device, fit_atomically
 from ._persistence import PlainStateMixin, damaged
-from ._precision import MixedPrecisionNet, effective_precision, inference
+from ._precision import effective_precision, inference
+from ._pretraining import NextTokenNet
 from ._runtime import draw_seed
 from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
 from ._training import (
@@ -25,16 +25,6 @@ from ._training import (
     train,
 )
 from ._validation import Interval, StrOptions, _fit_context, check_params_in_use, check_texts
-
-
-class _NextTokenNet(MixedPrecisionNet):
-    """A skorch net whose loss is the mean cross-entropy of every real next token."""
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        # The module cuts each batch to its longest sequence; padding targets (0)
-        # beyond that width, and within it, carry no loss.
-        y_true = to_tensor(y_true, device=self.device)[:, : y_pred.shape[1]]
-        return self.criterion_(y_pred.transpose(1, 2), y_true)
 
 
 class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
@@ -327,7 +317,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
 
     def _build_net(self, n_ids, device="cpu", precision="float32", epoch_offset=0, header=True):
         return build_net(
-            net_class=_NextTokenNet,
+            net_class=NextTokenNet,
             module_params=dict(
                 n_outputs=n_ids,
                 vocabulary_size=n_ids,

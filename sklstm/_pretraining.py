@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 import torch
 from skorch.callbacks import Callback
+from skorch.utils import to_tensor
 from torch import nn
 
 from ._batching import row_lengths
+from ._precision import MixedPrecisionNet
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._training import history_records, print_line, progress_callbacks, train
 
@@ -123,6 +125,19 @@ def _n_rows(X):
 # -- the language model ---------------------------------------------------------
 
 
+class NextTokenNet(MixedPrecisionNet):
+    """A skorch net whose loss is the mean cross-entropy of every real next token.
+
+    The language model of the pretraining phase, and LSTMTextGenerator's.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # The module cuts each batch to its longest sequence; padding targets (0)
+        # beyond that width, and within it, carry no loss.
+        y_true = to_tensor(y_true, device=self.device)[:, : y_pred.shape[1]]
+        return self.criterion_(y_pred.transpose(1, 2), y_true)
+
+
 def language_model_data(X, boundary_id):
     """Inputs and next-token targets of each row of token ids.
 
@@ -162,17 +177,14 @@ def predicted_classes(inputs, boundary_id):
     return lookup, FIRST_TOKEN_ID + len(frequent) + 1
 
 
-def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
+def pretrain(estimator, X, *, build_net, n_unlabeled, seed, device, precision):
     """Train a language model on the token ids ``X``; return its transferable weights.
 
-    Records ``pretraining_history_`` on ``estimator``. The returned state
-    holds the embedding (the boundary's extra row removed, so that it has the
-    supervised model's rows) and the LSTM layers.
+    ``build_net`` is ``_base.build_net`` (passed in: this module sits below
+    ``_base``). Records ``pretraining_history_`` on ``estimator``. The
+    returned state holds the embedding (the boundary's extra row removed, so
+    that it has the supervised model's rows) and the LSTM layers.
     """
-    # Imported here: _generator imports _base, which imports this module.
-    from ._base import build_net
-    from ._generator import _NextTokenNet
-
     boundary_id = estimator.vocabulary_size_
     inputs, targets = language_model_data(X, boundary_id)
     lookup, n_classes = predicted_classes(inputs, boundary_id)
@@ -190,7 +202,7 @@ def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
             f"unlabeled), {estimator.pretraining_epochs} epochs"
         )
     net = build_net(
-        net_class=_NextTokenNet,
+        net_class=NextTokenNet,
         module_params=dict(
             n_outputs=n_classes,
             embedding_dim=estimator.embedding_dim,

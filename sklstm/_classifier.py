@@ -12,12 +12,12 @@ from sklearn.utils.validation import column_or_1d
 from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM, _SampleWeightedNet
+from ._base import BaseLSTM, SampleWeightedNet
 from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
 from ._validation import StrOptions, _fit_context, row_label
 
 
-class _ClassifierNet(ClassifierMixin, _SampleWeightedNet):
+class _ClassifierNet(ClassifierMixin, SampleWeightedNet):
     """The classifier's skorch net: ``predict`` gives what the net's y holds.
 
     skorch's scoring callbacks (``EpochScoring("accuracy")``, ``"f1"``,

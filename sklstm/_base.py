@@ -41,11 +41,11 @@ from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
 from ._validation import (
     Interval,
     StrOptions,
-    _fit_context,
     check_finite,
     check_params_in_use,
     check_sample_weight,
     check_some_token_seen,
+    fit_context,
     pandas_index,
     validate_lstm_input,
 )
@@ -259,7 +259,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
 
     # -- fit --------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the LSTM on sequences ``X`` and targets ``y``.
 
@@ -398,7 +398,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         self.n_iter_ = len(self.history_)
         if not partial:
             monitor = "valid_loss" if self.do_early_stopping_ else "train_loss"
-            # warn_if_not_converged < _fit < fit_atomically < fit < _fit_context < caller
+            # warn_if_not_converged < _fit < fit_atomically < fit < fit_context < caller
             warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
 
     def _check_token_ids_against_embeddings(self, X, origin=None, continuing=False):

@@ -23,7 +23,7 @@ from ._net import (
 from ._persistence import PlainStateMixin
 from ._progress import history_records, progress_callbacks
 from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
-from ._validation import Interval, StrOptions, _fit_context, check_params_in_use, check_texts
+from ._validation import Interval, StrOptions, check_params_in_use, check_texts, fit_context
 
 
 class _NextTokenNet(MixedPrecisionNet):
@@ -202,7 +202,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn to predict each token of the texts from the tokens before it.
 
@@ -231,7 +231,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         """
         return fit_atomically(self, type(self)._fit, X, keep_fitted=self.warm_start)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train one epoch on the texts ``X``, continuing from the fitted model.
 

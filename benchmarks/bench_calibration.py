@@ -48,7 +48,7 @@ from _common import (
 )
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm._calibration import expected_calibration_error, fit_temperature, held_out_rows
-from sklstm._runtime import draw_seed
+from sklstm._device import draw_seed
 
 GLOVE = "glove-6b-50d"
 N_BINS = 15

@@ -72,7 +72,7 @@ from _common import (
     rounded,
 )
 from sklstm import CharTokenizer, LSTMClassifier
-from sklstm._precision import cpu_supports_bfloat16
+from sklstm._device import cpu_supports_bfloat16
 
 MAX_LENGTH = {"char": 140, "word": 40}
 PRECISIONS = ("float32", "bfloat16")

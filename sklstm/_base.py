@@ -14,22 +14,23 @@ import torch
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EpochScoring, GradientNormClipping, LRScheduler
+from skorch.callbacks import EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
-from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from ._batching import LengthGroupedLoader
+from ._device import PRECISIONS, check_device, draw_seed, effective_precision, inference
 from ._embeddings import check_fingerprint
-from ._fitting import (
-    FiniteLossCheck,
+from ._net import (
+    SampleWeightedNet,
     StopEarly,
-    check_device,
-    fit_atomically,
+    TrainingInterrupted,
+    build_net,
+    check_callbacks,
+    check_same_architecture,
+    check_same_vocabulary,
+    train,
 )
-from ._module import LSTMNet
 from ._persistence import PlainStateMixin, damaged
-from ._precision import PRECISIONS, MixedPrecisionNet, effective_precision, inference
 from ._pretraining import (
     FINE_TUNING,
     PRETRAINED_LAYERS,
@@ -40,26 +41,21 @@ from ._pretraining import (
     split_unlabeled,
     start_from_language_model,
 )
-from ._runtime import draw_seed
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
-from ._training import (
-    check_callbacks,
-    check_same_architecture,
-    check_same_vocabulary,
+from ._progress import (
     history_records,
     print_line,
     progress_callbacks,
-    train,
     warn_if_not_converged,
 )
+from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
 from ._validation import (
     Interval,
     StrOptions,
-    _fit_context,
     check_finite,
     check_params_in_use,
     check_sample_weight,
     check_some_token_seen,
+    fit_context,
     pandas_index,
     validate_lstm_input,
 )
@@ -89,80 +85,6 @@ SPARSE_IDS_FACTOR = 10
 DENSE_IDS_MIN = 100
 
 
-class _SampleWeightedNet(MixedPrecisionNet):
-    """A skorch net whose loss weighs each sample by ``X['sample_weight']``."""
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
-        per_sample = self.criterion_(y_pred, y_true)
-        if per_sample.ndim > 1:  # one loss per target of a multi-output regressor
-            per_sample = per_sample.mean(dim=tuple(range(1, per_sample.ndim)))
-        weight = to_tensor(X["sample_weight"], device=self.device)
-        return (per_sample * weight).mean()
-
-
-def build_net(
-    *,
-    module_params,
-    criterion,
-    max_epochs,
-    batch_size,
-    learning_rate,
-    device,
-    weight_decay=0.0,
-    gradient_clip=None,
-    criterion_params=None,
-    net_class=None,
-    train_split=None,
-    callbacks=(),
-    precision="float32",
-    param_groups=None,
-):
-    """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
-
-    The only place that knows skorch's ``module__`` / ``criterion__`` /
-    ``iterator_train__`` routing, so that users only ever see flat,
-    self-explaining parameters. Training batches are grouped by length (see
-    ``_batching``); the optimizer is Adam, or AdamW with ``weight_decay``.
-    ``callbacks`` come in the order they run, progress included (see
-    ``_training.progress_callbacks``): skorch's own table stays off.
-    ``precision`` is what the device computes in (see
-    ``_precision.effective_precision``). ``param_groups``: skorch's
-    ``optimizer__param_groups`` (learning rates per layer, see
-    ``_pretraining.layer_learning_rates``).
-    """
-    routed = {f"module__{name}": value for name, value in module_params.items()}
-    routed.update(
-        {f"criterion__{name}": value for name, value in (criterion_params or {}).items()}
-    )
-    optimizer = {"optimizer": torch.optim.Adam}
-    if weight_decay:
-        optimizer = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay}
-    if param_groups:
-        optimizer["optimizer__param_groups"] = param_groups
-    clipping = []
-    if gradient_clip is not None:
-        clipping = [GradientNormClipping(gradient_clip_value=gradient_clip)]
-    return (net_class or _SampleWeightedNet)(
-        module=LSTMNet,
-        criterion=criterion,
-        lr=learning_rate,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
-        iterator_train=LengthGroupedLoader,
-        iterator_train__shuffle=True,
-        iterator_valid=LengthGroupedLoader,
-        iterator_valid__shuffle=False,
-        train_split=train_split,
-        callbacks=[FiniteLossCheck(), *clipping, *callbacks],
-        device=device,
-        verbose=0,
-        precision=precision,
-        **optimizer,
-        **routed,
-    )
-
-
 def _distinct_ids(X):
     """The distinct ids of X, sorted: without np.unique's sorted copy of X."""
     return np.flatnonzero(np.bincount(X.ravel()))
@@ -171,6 +93,36 @@ def _distinct_ids(X):
 # The parameters that predictions read (and validate, as set_params after fit
 # may have changed them).
 PREDICT_PARAMS = ("batch_size", "n_threads", "precision")
+
+
+def fit_atomically(estimator, fit_step, *args, keep_fitted=False, **kwargs):
+    """Run ``fit_step(copy, *args, **kwargs)`` and give ``estimator`` the result.
+
+    The copy is shallow (parameters are shared, so that a ``RandomState``
+    instance advances as in any scikit-learn fit) and starts without the
+    fitted attributes (names ending in ``_``) of an earlier fit, unless
+    ``keep_fitted`` (``warm_start``, ``partial_fit``): ``fit_step`` then sees
+    them, and must replace, not change, any it trains further (the net is
+    rebuilt and given copies of the weights, see ``_net.continue_from``). When
+    ``fit_step`` raises, or the user interrupts it, ``estimator`` is left
+    untouched: an earlier model still predicts exactly as before, and an
+    unfitted estimator stays unfitted.
+    """
+    # Not copy.copy: it would go through __getstate__, which serialises the net.
+    trial = object.__new__(type(estimator))
+    vars(trial).update(
+        (name, value)
+        for name, value in vars(estimator).items()
+        if keep_fitted or not (name.endswith("_") and not name.startswith("__"))
+    )
+    try:
+        fit_step(trial, *args, **kwargs)
+    except TrainingInterrupted as interrupted:
+        raise interrupted.__cause__ from None
+    state = vars(estimator)
+    state.clear()
+    state.update(vars(trial))
+    return estimator
 
 
 # The parameters of the network and its training that every estimator has
@@ -217,7 +169,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         "pretrained_layers": [StrOptions(set(PRETRAINED_LAYERS))],
     }
     # The skorch net; its predict is what skorch's scoring callbacks read.
-    _net_class = _SampleWeightedNet
+    _net_class = SampleWeightedNet
 
     @abstractmethod
     def __init__(
@@ -326,7 +278,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
 
     # -- fit --------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the LSTM on sequences ``X`` and targets ``y``.
 
@@ -448,8 +400,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         initial_weights = None
         if pretraining_ids is not None:
             initial_weights = pretrain(
-                self, pretraining_ids, build_net=build_net,
-                n_unlabeled=len(pretraining_ids) - len(X),
+                self, pretraining_ids, n_unlabeled=len(pretraining_ids) - len(X),
                 seed=seed, device=device, precision=precision,
             )
             if self.verbose:
@@ -496,7 +447,7 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         self.n_iter_ = len(self.history_)
         if not partial:
             monitor = "valid_loss" if self.do_early_stopping_ else "train_loss"
-            # warn_if_not_converged < _fit < fit_atomically < fit < _fit_context < caller
+            # warn_if_not_converged < _fit < fit_atomically < fit < fit_context < caller
             warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
 
     def _language_model_input(self, X, unlabeled):

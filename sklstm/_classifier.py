@@ -12,13 +12,13 @@ from sklearn.utils.validation import column_or_1d
 from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM, _SampleWeightedNet
+from ._base import BaseLSTM, SampleWeightedNet
 from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
 from ._pretraining import ScoreLabeledRowsMixin
-from ._validation import StrOptions, _fit_context, row_label
+from ._validation import StrOptions, fit_context, row_label
 
 
-class _ClassifierNet(ClassifierMixin, _SampleWeightedNet):
+class _ClassifierNet(ClassifierMixin, SampleWeightedNet):
     """The classifier's skorch net: ``predict`` gives what the net's y holds.
 
     skorch's scoring callbacks (``EpochScoring("accuracy")``, ``"f1"``,
@@ -341,9 +341,6 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "calibration": [StrOptions({"temperature"}), None],
     }
-    # 2-D y is multilabel (checked in _validate_target).
-    _multi_output_target = True
-    _numeric_target = False
     _net_class = _ClassifierNet
 
     def __init__(
@@ -413,7 +410,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         self.class_weight = class_weight
         self.calibration = calibration
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on ``X`` and ``y``, continuing from the fitted model.
 

@@ -331,7 +331,11 @@ def _load_file(path):
 
 
 def _raise_first_bad_line(path, words, values, dim, has_header, parse_error):
-    """The slow path, only for a malformed file: find and name its first bad line."""
+    """The slow path, only for a malformed file: find and name its first bad line.
+
+    The messages say where and what is wrong, never what the file holds: a
+    path given by mistake (a ``.env`` file, say) must not reach a log.
+    """
     first = 2 if has_header else 1
     dim_source = "the header on line 1" if has_header else "line 1"
     seen = {}
@@ -343,30 +347,28 @@ def _raise_first_bad_line(path, words, values, dim, has_header, parse_error):
             raise ValueError(f"{where}: {problem}; each line must be a word, then its values.")
         if word in seen:
             raise ValueError(
-                f"{where}: duplicate word {word!r}, first on line {seen[word] + first}; "
+                f"{where}: its word is a duplicate of line {seen[word] + first}'s; "
                 "each word must appear once."
             )
         seen[word] = row
         if not fields:
-            raise ValueError(f"{where}: no values after the word {word!r}.")
+            raise ValueError(f"{where}: no values after the word.")
         if len(fields) != dim:
             raise ValueError(
-                f"{where}: {len(fields)} values for {word!r}, but {dim_source} has "
-                f"{dim}; every word needs the same number of values."
+                f"{where}: {len(fields)} values, but {dim_source} has {dim}; every "
+                "word needs the same number of values."
             )
-        for value in fields:
+        for position, value in enumerate(fields, start=1):
             try:  # loadtxt refuses some of what float() takes: "1_000", non-ASCII digits
                 number = float(value if value.isascii() and "_" not in value else "?")
             except ValueError:
-                raise ValueError(
-                    f"{where}: {value!r} (in the vector of {word!r}) is not a number."
-                ) from None
+                raise ValueError(f"{where}: value {position} is not a number.") from None
             if not abs(number) <= _FLOAT32_MAX:  # NaN, infinity, float32 overflow
                 raise ValueError(
-                    f"{where}: the vector of {word!r} holds NaN or infinity ({value!r}); "
+                    f"{where}: value {position} is NaN or infinite (or beyond float32); "
                     "every value must be a finite float32 number."
                 )
-    raise ValueError(f"{path}: could not read the vectors ({parse_error}).")
+    raise ValueError(f"{path}: could not read the vectors ({type(parse_error).__name__}).")
 
 
 # -- vectors named by a saved model --------------------------------------------------

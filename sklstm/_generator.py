@@ -10,21 +10,19 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
-from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, build_net
-from ._fitting import check_device, fit_atomically
-from ._persistence import PlainStateMixin, damaged
-from ._precision import effective_precision, inference
-from ._pretraining import NextTokenNet
-from ._runtime import draw_seed
-from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
-from ._training import (
+from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, fit_atomically
+from ._device import check_device, draw_seed, effective_precision, inference
+from ._net import (
+    NextTokenNet,
+    build_net,
     check_callbacks,
     check_same_architecture,
-    history_records,
-    progress_callbacks,
     train,
 )
-from ._validation import Interval, StrOptions, _fit_context, check_params_in_use, check_texts
+from ._persistence import PlainStateMixin, damaged
+from ._progress import history_records, progress_callbacks
+from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
+from ._validation import Interval, StrOptions, check_params_in_use, check_texts, fit_context
 
 
 class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
@@ -193,7 +191,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn to predict each token of the texts from the tokens before it.
 
@@ -222,7 +220,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         """
         return fit_atomically(self, type(self)._fit, X, keep_fitted=self.warm_start)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train one epoch on the texts ``X``, continuing from the fitted model.
 
@@ -504,7 +502,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         module = self.net_.module_
         written = []
         # In float32 whatever the precision: one row at a time, where bfloat16
-        # gains nothing (see _precision.MIN_MIXED_PRECISION_ROWS).
+        # gains nothing (see _device.MIN_MIXED_PRECISION_ROWS).
         with inference(module, self.n_threads) as device:
             # The LSTM's state is carried from token to token: each new token
             # costs one step, not a pass over the whole context.

@@ -35,10 +35,10 @@ from torch import nn
 
 from . import __version__, _module
 from ._classifier import LSTMClassifier
+from ._device import preserved_rngs, torch_state_lock
 from ._generator import LSTMTextGenerator
 from ._module import LSTMNet
 from ._regressor import LSTMRegressor
-from ._runtime import preserved_rngs, torch_state_lock
 from ._tokenizer import OOV_ID, CharTokenizer
 from .onnx import (
     FORMAT_VERSION,

@@ -29,9 +29,8 @@ import sklearn
 import skorch
 import torch
 
+from ._device import check_device, preserved_rngs
 from ._embeddings import check_saved_vectors, load_vectors
-from ._fitting import check_device
-from ._runtime import preserved_rngs
 from ._validation import TOKEN_ID_LIMIT, damaged
 from .exceptions import InconsistentVersionWarning
 
@@ -40,7 +39,7 @@ from .exceptions import InconsistentVersionWarning
 NET_STATE_KEY = "_net_state"
 VERSIONS_KEY = "_sklstm_versions"
 # The tokenizer vocabulary an estimator was trained on (see
-# _training.check_same_vocabulary), saved as one JSON string: skops writes each
+# _net.check_same_vocabulary), saved as one JSON string: skops writes each
 # entry of a dict as a record of its own, which would double a pipeline's file.
 VOCABULARY_KEY = "_token_vocabulary"
 _PLAIN_TYPES = (bool, int, float, str, type(None))

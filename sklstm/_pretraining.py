@@ -22,14 +22,14 @@ import os
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import is_regressor
 from skorch.callbacks import Callback
-from skorch.utils import to_tensor
 from torch import nn
 
 from ._batching import row_lengths
-from ._precision import MixedPrecisionNet
+from ._net import NextTokenNet, build_net, train
+from ._progress import history_records, print_line, progress_callbacks
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
-from ._training import history_records, print_line, progress_callbacks, train
 
 # What a classifier's y holds for a row without a label (scikit-learn's
 # semi-supervised convention); a regressor's unlabeled rows hold NaN.
@@ -56,7 +56,7 @@ def _rows(data, index):
 
 def unlabeled_mask(estimator, y):
     """Which rows of y are unlabeled: -1 (classifier) or NaN (regressor) in every column."""
-    if estimator._numeric_target:
+    if is_regressor(estimator):
         array = np.asarray(y, dtype=object)
         missing = np.asarray(pd.isna(array), dtype=bool)
         return missing.reshape(len(array), -1).all(axis=1)
@@ -93,7 +93,7 @@ def split_unlabeled(estimator, X, y, sample_weight, continuing):
     if not mask.any():
         return X, y, sample_weight, None
     name = type(estimator).__name__
-    marker = "NaN" if estimator._numeric_target else str(UNLABELED)
+    marker = "NaN" if is_regressor(estimator) else str(UNLABELED)
     if continuing:
         raise ValueError(
             f"y marks {int(mask.sum())} rows as unlabeled ({marker}), but this fit "
@@ -123,19 +123,6 @@ def _n_rows(X):
 
 
 # -- the language model ---------------------------------------------------------
-
-
-class NextTokenNet(MixedPrecisionNet):
-    """A skorch net whose loss is the mean cross-entropy of every real next token.
-
-    The language model of the pretraining phase, and LSTMTextGenerator's.
-    """
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        # The module cuts each batch to its longest sequence; padding targets (0)
-        # beyond that width, and within it, carry no loss.
-        y_true = to_tensor(y_true, device=self.device)[:, : y_pred.shape[1]]
-        return self.criterion_(y_pred.transpose(1, 2), y_true)
 
 
 def language_model_data(X, boundary_id):
@@ -177,13 +164,12 @@ def predicted_classes(inputs, boundary_id):
     return lookup, FIRST_TOKEN_ID + len(frequent) + 1
 
 
-def pretrain(estimator, X, *, build_net, n_unlabeled, seed, device, precision):
+def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
     """Train a language model on the token ids ``X``; return its transferable weights.
 
-    ``build_net`` is ``_base.build_net`` (passed in: this module sits below
-    ``_base``). Records ``pretraining_history_`` on ``estimator``. The
-    returned state holds the embedding (the boundary's extra row removed, so
-    that it has the supervised model's rows) and the LSTM layers.
+    Records ``pretraining_history_`` on ``estimator``. The returned state
+    holds the embedding (the boundary's extra row removed, so that it has the
+    supervised model's rows) and the LSTM layers.
     """
     boundary_id = estimator.vocabulary_size_
     inputs, targets = language_model_data(X, boundary_id)

@@ -7,7 +7,7 @@ from torch import nn
 
 from ._base import BaseLSTM
 from ._pretraining import ScoreLabeledRowsMixin
-from ._validation import _fit_context, row_label
+from ._validation import fit_context, row_label
 
 # Targets beyond this (in absolute value) are refused: predictions a few
 # standard deviations out would overflow float64 (about 1.8e308).
@@ -233,8 +233,6 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
     True
     """
 
-    _multi_output_target = True
-    _numeric_target = True
     _stratify_validation = False
 
     def __init__(
@@ -300,7 +298,7 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
             verbose=verbose,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch on ``X`` and ``y``, continuing from the fitted model.
 

@@ -10,13 +10,16 @@ from collections.abc import Mapping, MappingView, Set
 import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
-from sklearn.base import _fit_context  # noqa: F401
+from sklearn.base import _fit_context, is_regressor
 from sklearn.utils._param_validation import (  # noqa: F401
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
+
+#: scikit-learn's decorator of ``fit`` methods: validates the parameters first.
+fit_context = _fit_context
 
 #: Token ids: 0 is padding, 1 out-of-vocabulary, 2 and up the tokens.
 PAD_ID = 0
@@ -32,7 +35,7 @@ FIRST_TOKEN_ID = 2
 TOKEN_ID_LIMIT = 10_000_000
 
 __all__ = [
-    "_fit_context",
+    "fit_context",
     "TOKEN_ID_LIMIT",
     "Interval",
     "StrOptions",
@@ -285,7 +288,7 @@ def check_some_token_seen(ids, estimator_name, index=None):
         "there, and learns their targets from nothing. Drop empty texts, or ignore "
         "this warning if they are meant.",
         UserWarning,
-        # check_some_token_seen < _fit < fit_atomically < fit < _fit_context < caller
+        # check_some_token_seen < _fit < fit_atomically < fit < fit_context < caller
         stacklevel=6,
     )
 
@@ -357,8 +360,8 @@ def validate_lstm_input(estimator, X, y=None, reset=False, keep_new_ids=False):
             estimator,
             X,
             y,
-            multi_output=estimator._multi_output_target,
-            y_numeric=estimator._numeric_target,
+            multi_output=True,  # a classifier's multilabel y, a regressor's targets
+            y_numeric=is_regressor(estimator),
             **common,
         )
     else:

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
-from sklstm._runtime import draw_seed
+from sklstm._device import draw_seed
 
 
 def noisy_sequences(n=200, steps=5, seed=0):

@@ -1,7 +1,7 @@
 """A fit is safe: small data works by default, and a fit that fails changes nothing.
 
 Covers early_stopping='auto', Ctrl-C, failed fits and refits, diverged
-training, weights and the device parameter (sklstm/_fitting.py and its use in
+training, weights and the device parameter (sklstm/_net.py and its use in
 every estimator).
 """
 
@@ -21,8 +21,8 @@ from skorch.callbacks import Callback, EarlyStopping
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
 from sklstm._base import AUTO_EARLY_STOPPING_MIN_SAMPLES
-from sklstm._fitting import InterruptibleNet
 from sklstm._module import LSTMNet
+from sklstm._net import InterruptibleNet
 
 TOY_TEXTS = ["I love this!", "great movie", "I hate this.", "awful film"]
 TOY_LABELS = ["pos", "pos", "neg", "neg"]

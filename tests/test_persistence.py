@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 import sklstm
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator, _persistence
-from sklstm._base import _SampleWeightedNet
+from sklstm._net import SampleWeightedNet
 from sklstm.exceptions import InconsistentVersionWarning
 
 # The classes a user trusts when loading an sklstm model with skops.io (the
@@ -272,21 +272,21 @@ def test_skops_refuses_a_pickle_payload_in_the_old_net_format(fitted, tmp_path, 
         "device": "cpu",
         "__cuda_dependent_attributes__": pickle.dumps(_WritesMarker(marker)),
     }
-    monkeypatch.setattr(_SampleWeightedNet, "__getstate__", lambda self: payload)
+    monkeypatch.setattr(SampleWeightedNet, "__getstate__", lambda self: payload)
     state = model[-1].__getstate__()
     del state["_net_state"]
-    state["net_"] = _SampleWeightedNet.__new__(_SampleWeightedNet)
+    state["net_"] = SampleWeightedNet.__new__(SampleWeightedNet)
     path = tmp_path / "tampered.skops"
     _dump_with_state(sio, model, path, state, monkeypatch)
 
     untrusted = sio.get_untrusted_types(file=path)
     # Unlike the clean file's list, this one names the net: the tampering shows.
     assert untrusted == [
-        "sklstm._base._SampleWeightedNet",
         "sklstm._classifier.LSTMClassifier",
+        "sklstm._net.SampleWeightedNet",
         "sklstm._tokenizer.CharTokenizer",
     ]
-    with pytest.raises(UntrustedTypesFoundException, match=r"sklstm\._base\._SampleWeightedNet"):
+    with pytest.raises(UntrustedTypesFoundException, match=r"sklstm\._net\.SampleWeightedNet"):
         sio.load(path, trusted=SKLSTM_TYPES)
     assert not marker.exists()
     # The payload is real: trusting every listed type runs it.

@@ -22,10 +22,10 @@ from sklstm import (
     LSTMClassifier,
     LSTMRegressor,
     LSTMTextGenerator,
-    _base,
-    _precision,
+    _device,
+    _net,
 )
-from sklstm._precision import (
+from sklstm._device import (
     cpu_supports_bfloat16,
     effective_precision,
     supports_bfloat16,
@@ -42,13 +42,13 @@ NO_BF16_MESSAGE = r"computes in float32: this CPU has no native bfloat16 arithme
 @pytest.fixture
 def bf16_cpu(monkeypatch):
     """Pretend the CPU has native bfloat16 (oneDNN emulates it where it has not)."""
-    monkeypatch.setattr(_precision, "cpu_supports_bfloat16", lambda: True)
+    monkeypatch.setattr(_device, "cpu_supports_bfloat16", lambda: True)
 
 
 @pytest.fixture
 def plain_cpu(monkeypatch):
     """Pretend the CPU has no native bfloat16."""
-    monkeypatch.setattr(_precision, "cpu_supports_bfloat16", lambda: False)
+    monkeypatch.setattr(_device, "cpu_supports_bfloat16", lambda: False)
 
 
 def token_data(n=96, width=12, seed=0):
@@ -151,7 +151,7 @@ def test_without_torchs_capabilities_the_cpuinfo_flags_are_read(tmp_path, monkey
     old.write_text("flags\t\t: fpu sse2 avx2 avx512f\n")
     monkeypatch.delattr(torch.cpu, "get_capabilities", raising=False)
     for path, expected in [(x86, True), (arm, True), (old, False), (tmp_path / "none", False)]:
-        monkeypatch.setattr(_precision, "_CPUINFO", str(path))
+        monkeypatch.setattr(_device, "_CPUINFO", str(path))
         cpu_supports_bfloat16.cache_clear()
         try:
             assert cpu_supports_bfloat16() is expected, path.name
@@ -210,13 +210,13 @@ def test_fit_runs_the_forward_pass_in_bf16_and_keeps_float32_state(bf16_cpu):
     def record_lstm(module, inputs, outputs):
         seen["lstm"].add((outputs[0].dtype, torch.is_autocast_enabled("cpu")))
 
-    real_get_loss = _base._SampleWeightedNet.get_loss
+    real_get_loss = _net.SampleWeightedNet.get_loss
 
     def get_loss(net, y_pred, y_true, X=None, training=False):
         seen["loss"].add((y_pred.dtype, torch.is_autocast_enabled("cpu")))
         return real_get_loss(net, y_pred, y_true, X=X, training=training)
 
-    real_initialize_module = _base._SampleWeightedNet.initialize_module
+    real_initialize_module = _net.SampleWeightedNet.initialize_module
 
     def initialize_module(net):
         real_initialize_module(net)
@@ -224,8 +224,8 @@ def test_fit_runs_the_forward_pass_in_bf16_and_keeps_float32_state(bf16_cpu):
         return net
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_base._SampleWeightedNet, "get_loss", get_loss)
-        patch.setattr(_base._SampleWeightedNet, "initialize_module", initialize_module)
+        patch.setattr(_net.SampleWeightedNet, "get_loss", get_loss)
+        patch.setattr(_net.SampleWeightedNet, "initialize_module", initialize_module)
         model.fit(X, y)
     assert seen["lstm"] == {(torch.bfloat16, True)}
     # The loss (training and validation) reads float32 outputs, outside autocast.
@@ -257,7 +257,7 @@ def test_predict_runs_in_bf16_and_returns_float64_close_to_float32(bf16_cpu):
 
 def test_a_single_row_computes_in_float32(bf16_cpu):
     # One text (a served prediction) gains nothing from bfloat16: see
-    # _precision.MIN_MIXED_PRECISION_ROWS.
+    # _device.MIN_MIXED_PRECISION_ROWS.
     X, y = token_data()
     model = tiny().fit(X, y)
     exact = [model.predict_proba(X[row : row + 1]) for row in range(3)]
@@ -413,6 +413,6 @@ def test_a_bf16_model_loaded_on_a_cpu_without_bf16_predicts_in_float32(bf16_cpu,
     model = tiny(precision="bfloat16").fit(X, y)
     loaded = pickle.loads(pickle.dumps(model))
     exact = model.set_params(precision="float32").predict_proba(X)
-    monkeypatch.setattr(_precision, "cpu_supports_bfloat16", lambda: False)
+    monkeypatch.setattr(_device, "cpu_supports_bfloat16", lambda: False)
     with pytest.warns(UserWarning, match=NO_BF16_MESSAGE):
         np.testing.assert_array_equal(loaded.predict_proba(X), exact)

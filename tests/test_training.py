@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback, Checkpoint, EpochScoring, LRScheduler
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
-from sklstm._training import warn_if_not_converged
+from sklstm._progress import warn_if_not_converged
 
 ANSI = re.compile(r"\x1b\[")
 

@@ -148,6 +148,20 @@ def test_pretraining_with_word_vectors(toy_sentiment_sentences, tmp_path):
     assert model.predict(["the food was good"]).tolist()[0] in ("negative", "positive")
 
 
+def test_continuing_a_pretrained_model_refuses_a_renumbering_tokenizer(
+    toy_sentiment_sentences,
+):
+    texts, labels = toy_sentiment_sentences
+    _, y = semi_supervised(texts, labels)
+    model = make_pipeline(
+        CharTokenizer(level="word"), fast(LSTMClassifier, warm_start=True, **PRETRAIN)
+    ).fit(texts, y)
+    # The labeled texts alone: a tokenizer refitted on them numbers the words anew.
+    labeled = [text for text, label in zip(texts, y) if label != -1]
+    with pytest.raises(ValueError, match="whose vocabulary differs from the one LSTMClassifier"):
+        model.fit(labeled, labels[:16])
+
+
 def test_a_language_model_of_another_vocabulary_is_refused():
     classifier = LSTMNet(n_outputs=2, vocabulary_size=10, embedding_dim=4, units=3)
     language_model = LSTMNet(n_outputs=12, vocabulary_size=13, embedding_dim=4, units=3)

@@ -12,8 +12,9 @@ from sklearn.utils.validation import column_or_1d
 from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM, SampleWeightedNet
+from ._base import BaseLSTM
 from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
+from ._net import SampleWeightedNet
 from ._pretraining import ScoreLabeledRowsMixin
 from ._validation import StrOptions, fit_context, row_label
 

@@ -270,7 +270,6 @@ def build_net(
     train_split=None,
     callbacks=(),
     precision="float32",
-    param_groups=None,
 ):
     """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
@@ -281,9 +280,7 @@ def build_net(
     ``callbacks`` come in the order they run, progress included (see
     ``_progress.progress_callbacks``): skorch's own table stays off.
     ``precision`` is what the device computes in (see
-    ``_device.effective_precision``). ``param_groups``: skorch's
-    ``optimizer__param_groups`` (learning rates per layer, see
-    ``_pretraining.layer_learning_rates``).
+    ``_device.effective_precision``).
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
@@ -292,8 +289,6 @@ def build_net(
     optimizer = {"optimizer": torch.optim.Adam}
     if weight_decay:
         optimizer = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay}
-    if param_groups:
-        optimizer["optimizer__param_groups"] = param_groups
     clipping = []
     if gradient_clip is not None:
         clipping = [GradientNormClipping(gradient_clip_value=gradient_clip)]
@@ -397,9 +392,9 @@ def train(
 
     Seeded with ``seed`` on ``n_threads`` torch threads (the caller's global
     state is restored); ``partial`` runs one epoch. ``start``, if given, is
-    called with the freshly initialized module to set its starting weights
-    (a pretrained language model's). Raises a ValueError when training left
-    non-finite weights.
+    called with the freshly initialized net to set its starting weights (a
+    pretrained language model's) and how they train. Raises a ValueError
+    when training left non-finite weights.
     """
     with seeded_rngs(seed), torch_threads(n_threads):
         if previous is not None:
@@ -407,7 +402,7 @@ def train(
         else:
             net.initialize()
             if start is not None:
-                start(net.module_)
+                start(net)
         net.partial_fit(inputs, targets, **({"epochs": 1} if partial else {}))
     check_finite_weights(net.module_, net.lr)
     return net

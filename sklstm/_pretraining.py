@@ -254,34 +254,44 @@ def start_from_language_model(module, state, estimator_name, layers="all"):
 # -- fine-tuning ------------------------------------------------------------------
 
 
-def parameter_names(reads_tokens, num_layers, bidirectional):
-    """LSTMNet's parameter names, in ``named_parameters()`` order, before it is built."""
-    names = ["embedding.weight"] if reads_tokens else []
-    for direction in ("forward", "backward") if bidirectional else ("forward",):
-        for layer in range(num_layers):
-            names += [
-                f"{direction}_layers.{layer}.{weight}_l0"
-                for weight in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-            ]
-    return [*names, "head.weight", "head.bias"]
+def start_fine_tuning(net, state, estimator):
+    """Start a freshly initialized net from the language model, under ``fine_tuning``.
+
+    ``train`` calls it (see ``_net.train``): the weights of
+    ``pretrained_layers`` are copied in (``start_from_language_model``);
+    ``'discriminative'`` and ``'ulmfit'`` give each layer its learning rate
+    (``layer_learning_rates``); ``'gradual'`` and ``'ulmfit'`` add
+    ``GradualUnfreezing`` to the net's callbacks.
+    """
+    name = type(estimator).__name__
+    start_from_language_model(net.module_, state, name, estimator.pretrained_layers)
+    rates = layer_learning_rates(net.module_, estimator.learning_rate, estimator.fine_tuning)
+    if rates is not None:
+        # The same optimizer (Adam or AdamW, its settings), one group per
+        # parameter in named_parameters() order, which continuing a fit
+        # (``_net.continue_from``) relies on.
+        optimizer = net.optimizer_
+        net.optimizer_ = type(optimizer)(
+            [{"params": [parameter], "lr": rate} for parameter, rate in rates],
+            **optimizer.defaults,
+        )
+    if estimator.fine_tuning in ("gradual", "ulmfit"):
+        net.callbacks_.append(("gradual_unfreezing", GradualUnfreezing().initialize()))
 
 
-def layer_learning_rates(names, num_layers, learning_rate, fine_tuning):
-    """skorch ``optimizer__param_groups`` for ``fine_tuning``, or None for one rate.
+def layer_learning_rates(module, learning_rate, fine_tuning):
+    """(parameter, learning rate) in module order for ``fine_tuning``, or None for one rate.
 
     Discriminative learning rates (ULMFiT): each layer learns
-    ``DISCRIMINATIVE_FACTOR`` times slower than the one above it. One group
-    per parameter (skorch reverses the order within a group) keeps the
-    optimizer's parameters in ``named_parameters()`` order, which continuing
-    a fit (``_training.continue_from``) relies on.
+    ``DISCRIMINATIVE_FACTOR`` times slower than the one above it.
     """
     if fine_tuning not in ("discriminative", "ulmfit"):
         return None
-    groups = []
-    for name in names:
-        depth = _depth(name, num_layers)
-        groups.append((name, {"lr": learning_rate / DISCRIMINATIVE_FACTOR**depth}))
-    return groups
+    num_layers = len(module.forward_layers)
+    return [
+        (parameter, learning_rate / DISCRIMINATIVE_FACTOR ** _depth(name, num_layers))
+        for name, parameter in module.named_parameters()
+    ]
 
 
 def _depth(name, num_layers):
@@ -310,10 +320,6 @@ class GradualUnfreezing(Callback):
     def on_train_end(self, net, **kwargs):
         for parameter in net.module_.parameters():
             parameter.requires_grad_(True)
-
-
-def fine_tuning_callbacks(fine_tuning):
-    return [GradualUnfreezing()] if fine_tuning in ("gradual", "ulmfit") else []
 
 
 class ScoreLabeledRowsMixin:

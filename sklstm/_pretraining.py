@@ -10,7 +10,11 @@ and Dai & Le (2015) do:
    NaN for the regressor) and the labeled ones alike;
 2. the supervised fit starts from those weights (the output layer starts
    fresh) and trains on the labeled rows only, under a ``fine_tuning``
-   schedule (``fine_tuning_callbacks``, ``layer_learning_rates``).
+   schedule (``start_fine_tuning``: per-layer learning rates, gradual
+   unfreezing).
+
+``BaseLSTM._prepare`` takes the unlabeled rows out (``split_unlabeled``) and
+the fit skeleton's ``_starting_point`` hook runs ``pretrain``.
 
 Both phases read the very same token ids, so their vocabularies agree by
 construction; ``start_from_language_model`` still refuses weights whose

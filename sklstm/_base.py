@@ -20,6 +20,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._device import PRECISIONS, check_device, draw_seed, effective_precision, inference
 from ._embeddings import check_fingerprint
+from ._ids import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._net import (
     SampleWeightedNet,
     StopEarly,
@@ -37,7 +38,7 @@ from ._progress import (
     progress_callbacks,
     warn_if_not_converged,
 )
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
+from ._tokenizer import ids_origin
 from ._validation import (
     Interval,
     StrOptions,

@@ -13,6 +13,7 @@ from torch.nn import functional as F
 
 from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, fit_atomically
 from ._device import check_device, draw_seed, effective_precision, inference
+from ._ids import OOV_ID, PAD_ID
 from ._net import (
     MixedPrecisionNet,
     build_net,
@@ -22,7 +23,7 @@ from ._net import (
 )
 from ._persistence import PlainStateMixin, damaged
 from ._progress import history_records, progress_callbacks
-from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
+from ._tokenizer import MAX_LENGTH_LIMIT, CharTokenizer
 from ._validation import Interval, StrOptions, check_params_in_use, check_texts, fit_context
 
 
@@ -353,7 +354,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
 
     def _token_stream(self, texts):
         """The ids of all texts, each text followed by the boundary id."""
-        ids, lengths = self.tokenizer_._ids_and_lengths(texts)
+        ids, lengths = self.tokenizer_.encode(texts)
         # Insert one boundary id after each text's tokens (and one at the start).
         ends = np.cumsum(lengths)
         stream = np.insert(ids, ends, self.boundary_id_)
@@ -508,7 +509,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         if not 0 <= temperature < np.inf:
             raise ValueError(message)
         rng = check_random_state(random_state)
-        prompt_ids, _ = self.tokenizer_._ids_and_lengths([prompt])
+        prompt_ids, _ = self.tokenizer_.encode([prompt])
         context = [self.boundary_id_, *prompt_ids.tolist()]
         module = self.net_.module_
         written = []
@@ -538,10 +539,16 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         return self._render(written)
 
     def _render(self, ids):
-        """The text of generated ids, at the fitted tokenizer's level."""
-        id_to_token = self.tokenizer_._id_to_token(ids)
-        id_to_token[self.boundary_id_] = "\n"
-        return self.tokenizer_._join(id_to_token[i] for i in ids)
+        """The text of generated ids, at the fitted tokenizer's level; a boundary is a new line."""
+        ids = np.asarray(ids, dtype=np.int64)
+        breaks = np.flatnonzero(ids == self.boundary_id_)
+        pieces = [piece[piece != self.boundary_id_] for piece in np.split(ids, breaks)]
+        parts = [self.tokenizer_.decode(pieces[0])]
+        for piece in pieces[1:]:
+            parts += ["\n", self.tokenizer_.decode(piece)]
+        # A line break is a token: words stand a space apart from it, as from each other.
+        separator = "" if self.tokenizer_.level == "char" else " "
+        return separator.join(part for part in parts if part)
 
     def _net_skeleton(self, n_outputs):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""

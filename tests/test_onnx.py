@@ -173,7 +173,7 @@ def test_numeric_sequences_2d_regressor(toy_sine_windows, tmp_path):
         windows = np.random.default_rng(steps).normal(50, 10, size=(3, steps))
         with torch.no_grad():
             raw = module(torch.as_tensor(windows[:, :, None], dtype=torch.float32))
-        expected = raw.double().numpy()[:, 0] * model._y_scale[0] + model._y_mean[0]
+        expected = raw.double().numpy()[:, 0] * model.target_scale_[0] + model.target_mean_[0]
         np.testing.assert_allclose(served.predict(windows), expected, rtol=0, atol=ATOL)
 
 

@@ -785,6 +785,8 @@ def test_multilabel_continues_and_refuses_what_does_not_fit():
     model = tiny().partial_fit(X, Y)  # no classes needed
     model.partial_fit(X, Y)
     assert model.n_iter_ == 2 and model.classes_.tolist() == [0, 1]
+    assert model.out_activation_ == "logistic"
+    assert tiny().fit(X, Y[:, 0]).out_activation_ == "softmax"
     with pytest.raises(ValueError, match=r"y has 3 labels \(columns\), but the fitted "
                        r"LSTMClassifier predicts 2"):
         model.partial_fit(X, np.column_stack([Y, Y[:, 0]]))

@@ -1,42 +1,44 @@
-"""What LSTMClassifier and LSTMRegressor share: parameters, input handling, fit.
+"""What LSTMClassifier and LSTMRegressor share: parameters, input handling, the net.
 
-The subclasses add only what differs: how the target is encoded, the loss,
-the validation score and how raw outputs become predictions.
+``BaseLSTM`` fills in the hooks of the fit skeleton (``_estimator``) for the
+two supervised estimators: reading X (token ids or numeric sequences, word
+vectors, a warm start's vocabulary), early stopping and the skorch net. The
+subclasses add only what differs: how the target is encoded, the loss, the
+validation score and how raw outputs become predictions.
 """
 
 import os
 import warnings
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from ._device import PRECISIONS, check_device, draw_seed, effective_precision, inference
 from ._embeddings import check_fingerprint
+from ._estimator import (
+    PREDICT_PARAMS,
+    TRAINING_CONSTRAINTS,
+    LSTMEstimator,
+    TrainingData,
+    fit_atomically,
+)
 from ._ids import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._net import (
     SampleWeightedNet,
     StopEarly,
-    TrainingInterrupted,
     build_net,
     check_callbacks,
-    check_same_architecture,
     check_same_vocabulary,
-    train,
 )
-from ._persistence import PlainStateMixin, damaged
+from ._persistence import damaged
 from ._progress import (
-    history_records,
     print_line,
     progress_callbacks,
-    warn_if_not_converged,
 )
 from ._tokenizer import ids_origin
 from ._validation import (
@@ -51,14 +53,9 @@ from ._validation import (
     validate_lstm_input,
 )
 
-_HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "valid_score", "dur")
 # learning_rate_schedule='adaptive': the learning rate is multiplied by this
 # after each epoch in which the monitored loss did not improve.
 ADAPTIVE_FACTOR = 0.3
-# Predictions run in batches of at least this many rows, whatever batch_size
-# (rows per gradient step) is: without gradients the memory is small, and on
-# one CPU thread oneDNN's LSTM costs a third more per text at 16 rows than at 64.
-MIN_PREDICT_BATCH_SIZE = 64
 # early_stopping='auto' holds out a validation part from this many training
 # samples on. benchmarks/bench_early_stopping.py (mean of 3 seeds, word and
 # character level): on 2,000 tweets and fewer, and on up to 1,600 demo
@@ -81,65 +78,8 @@ def _distinct_ids(X):
     return np.flatnonzero(np.bincount(X.ravel()))
 
 
-# The parameters that predictions read (and validate, as set_params after fit
-# may have changed them).
-PREDICT_PARAMS = ("batch_size", "n_threads", "precision")
-
-
-def fit_atomically(estimator, fit_step, *args, keep_fitted=False, **kwargs):
-    """Run ``fit_step(copy, *args, **kwargs)`` and give ``estimator`` the result.
-
-    The copy is shallow (parameters are shared, so that a ``RandomState``
-    instance advances as in any scikit-learn fit) and starts without the
-    fitted attributes (names ending in ``_``) of an earlier fit, unless
-    ``keep_fitted`` (``warm_start``, ``partial_fit``): ``fit_step`` then sees
-    them, and must replace, not change, any it trains further (the net is
-    rebuilt and given copies of the weights, see ``_net.continue_from``). When
-    ``fit_step`` raises, or the user interrupts it, ``estimator`` is left
-    untouched: an earlier model still predicts exactly as before, and an
-    unfitted estimator stays unfitted.
-    """
-    # Not copy.copy: it would go through __getstate__, which serialises the net.
-    trial = object.__new__(type(estimator))
-    vars(trial).update(
-        (name, value)
-        for name, value in vars(estimator).items()
-        if keep_fitted or not (name.endswith("_") and not name.startswith("__"))
-    )
-    try:
-        fit_step(trial, *args, **kwargs)
-    except TrainingInterrupted as interrupted:
-        raise interrupted.__cause__ from None
-    state = vars(estimator)
-    state.clear()
-    state.update(vars(trial))
-    return estimator
-
-
-# The parameters of the network and its training that every estimator has
-# (LSTMTextGenerator too), with their constraints.
-TRAINING_CONSTRAINTS = {
-    "units": [Interval(Integral, 1, None, closed="left")],
-    "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-    "num_layers": [Interval(Integral, 1, None, closed="left")],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
-    "warm_start": ["boolean"],
-    "callbacks": [list, None],
-    "device": [str, torch.device],
-    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-    "precision": [StrOptions(set(PRECISIONS))],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
-class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
-    """Shared parameters and fit skeleton of the LSTM estimators.
+class BaseLSTM(LSTMEstimator):
+    """Shared parameters and data handling of the supervised LSTM estimators.
 
     Not for direct use: see :class:`LSTMClassifier` and :class:`LSTMRegressor`.
     """
@@ -243,21 +183,6 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
     def _validation_score(net, X, y):
         """Score of the net on the held-out split (higher is better)."""
 
-    def _calibration_split(self, targets, seed):
-        """(training rows, held-out rows) when fit calibrates its outputs, else None.
-
-        Called after ``do_early_stopping_`` is set: with early stopping the
-        held-out rows must be the validation part the net holds out itself.
-        """
-        return None
-
-    def _calibrate(self, held_out):
-        """Fit how raw outputs become predictions on ``held_out`` rows.
-
-        ``held_out``: (raw outputs, targets, weights) of the rows of
-        ``_calibration_split``, or None when there are none.
-        """
-
     # -- fit --------------------------------------------------------------------
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -309,14 +234,12 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             keep_fitted=True,
         )
 
-    def _fit(self, X, y, sample_weight, partial=False, classes=None):
-        """The fit itself, on the copy that ``fit_atomically`` hands it.
+    def _prepare(self, X, y, sample_weight, *, continuing, partial, classes):
+        """Check X, y and the weights, and encode them for the net (see ``LSTMEstimator``).
 
-        With a fitted net (``warm_start``, ``partial_fit``) training continues
-        from a copy of it; ``partial`` runs one epoch, without early stopping.
+        A warm start grows the embedding for new token ids; ``partial_fit``
+        reads them as out-of-vocabulary, as predict does.
         """
-        previous = getattr(self, "net_", None)
-        continuing = previous is not None
         if continuing and self.input_type not in ("auto", self.input_type_):
             raise ValueError(
                 f"warm_start=True continues the fitted {type(self).__name__}, which "
@@ -338,8 +261,6 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             check_same_vocabulary(
                 getattr(self, "_token_vocabulary", None), vocabulary, type(self).__name__
             )
-        # A warm start grows the embedding for new token ids; partial_fit reads
-        # them as out-of-vocabulary, as predict does.
         X, y = validate_lstm_input(
             self, X, y, reset=not continuing, keep_new_ids=not partial
         )
@@ -363,44 +284,23 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
         targets, weights, n_outputs = self._encode_target(
             y, sample_weight, continuing=continuing
         )
+        return TrainingData(
+            inputs={"X": X, "sample_weight": weights.astype(np.float32)},
+            targets=targets,
+            n_outputs=n_outputs,
+            embedding_rows=embedding_rows,
+            weights=weights,
+        )
+
+    def _choose_validation(self, targets, partial):
         self.do_early_stopping_ = False if partial else self._resolve_early_stopping(targets)
-        device = check_device(self.device)
-        precision = effective_precision(self.precision, device, type(self).__name__)
-        seed = draw_seed(self.random_state)
-        n_before = self.n_iter_ if continuing else 0
-        net = self._build_net(
-            n_outputs, seed, device, precision, header=not (partial and continuing)
-        )
-        if continuing:
-            check_same_architecture(previous, net, type(self).__name__)
-        inputs = {"X": X, "sample_weight": weights.astype(np.float32)}
-        split = None if partial else self._calibration_split(targets, seed)
-        train_inputs, train_targets = inputs, targets
-        if split is not None and not self.do_early_stopping_:
-            # Early stopping holds these rows out itself; otherwise they are
-            # kept from training here.
-            train_rows = split[0]
-            train_inputs = {name: values[train_rows] for name, values in inputs.items()}
-            train_targets = targets[train_rows]
-        self.net_ = train(
-            net, train_inputs, train_targets, previous=previous, seed=seed,
-            n_threads=self.n_threads, partial=partial, embedding_rows=embedding_rows,
-        )
-        if not (partial and continuing):  # partial_fit keeps what the model has
-            held_out = None
-            if split is not None:
-                rows = split[1]
-                held_out = (self._module_outputs(X[rows]), targets[rows], weights[rows])
-            self._calibrate(held_out)
-        self.history_ = [
-            *(self.history_ if continuing else []),
-            *history_records(net, _HISTORY_KEYS, n_before),
-        ]
-        self.n_iter_ = len(self.history_)
-        if not partial:
-            monitor = "valid_loss" if self.do_early_stopping_ else "train_loss"
-            # warn_if_not_converged < _fit < fit_atomically < fit < fit_context < caller
-            warn_if_not_converged(self, len(net.history), monitor, stacklevel=6)
+
+    @property
+    def _holds_out_validation(self):
+        return self.do_early_stopping_
+
+    def _convergence_monitor(self):
+        return "valid_loss" if self.do_early_stopping_ else "train_loss"
 
     def _check_token_ids_against_embeddings(self, X, origin=None, continuing=False):
         """With ``embeddings``: the ids given a trainable row (see LSTMNet).
@@ -617,31 +517,6 @@ class BaseLSTM(PlainStateMixin, BaseEstimator, ABC):
             self._check_vectors_agree(ids_origin(X))
         X, _ = validate_lstm_input(self, X)
         return self._module_outputs(X)
-
-    def _module_outputs(self, X):
-        """The fitted module's raw outputs on checked X, as a float64 ndarray."""
-        batch_size = max(self.batch_size, MIN_PREDICT_BATCH_SIZE)
-        order = None
-        if self.input_type_ == "tokens" and len(X) > batch_size:
-            # Batches of similar lengths waste little work on padding.
-            order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
-            X = X[order]
-        # The module is called directly, batch by batch: skorch's DataLoader
-        # would cost more than the LSTM itself on a single short text.
-        module = self.net_.module_
-        device = next(module.parameters()).device
-        precision = effective_precision(self.precision, device, type(self).__name__)
-        batches = []
-        with inference(module, self.n_threads, precision, n_rows=len(X)) as device:
-            for start in range(0, len(X), batch_size):
-                batch = torch.as_tensor(X[start : start + batch_size], device=device)
-                batches.append(module(batch).float().cpu())
-        outputs = torch.cat(batches).numpy().astype(np.float64)
-        if order is None:
-            return outputs
-        unsorted = np.empty_like(outputs)
-        unsorted[order] = outputs
-        return unsorted
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

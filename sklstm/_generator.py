@@ -4,25 +4,24 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
-from ._base import PREDICT_PARAMS, TRAINING_CONSTRAINTS, fit_atomically
-from ._device import check_device, draw_seed, effective_precision, inference
-from ._ids import OOV_ID, PAD_ID
-from ._net import (
-    MixedPrecisionNet,
-    build_net,
-    check_callbacks,
-    check_same_architecture,
-    train,
+from ._device import inference
+from ._estimator import (
+    PREDICT_PARAMS,
+    TRAINING_CONSTRAINTS,
+    LSTMEstimator,
+    TrainingData,
+    fit_atomically,
 )
-from ._persistence import PlainStateMixin, damaged
-from ._progress import history_records, progress_callbacks
+from ._ids import OOV_ID, PAD_ID
+from ._net import MixedPrecisionNet, build_net, check_callbacks
+from ._persistence import damaged
+from ._progress import progress_callbacks
 from ._tokenizer import MAX_LENGTH_LIMIT, CharTokenizer
 from ._validation import Interval, StrOptions, check_params_in_use, check_texts, fit_context
 
@@ -37,7 +36,7 @@ class _NextTokenNet(MixedPrecisionNet):
         return self.criterion_(y_pred.transpose(1, 2), y_true)
 
 
-class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
+class LSTMTextGenerator(LSTMEstimator):
     """Character- or word-level LSTM language model that generates text.
 
     ``fit`` learns to predict each token of the training texts from the tokens
@@ -264,13 +263,13 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         """
         return fit_atomically(self, type(self)._fit, X, partial=True, keep_fitted=True)
 
-    def _fit(self, X, partial=False):
-        """The fit itself, on the copy that ``fit_atomically`` hands it."""
-        previous = getattr(self, "net_", None)
-        continuing = previous is not None
+    def _prepare(self, X, y, sample_weight, *, continuing, partial, classes):
+        """The texts as windows of token ids and their next tokens (see ``LSTMEstimator``).
+
+        The first fit makes the tokenizer and the boundary id; a warm start
+        or ``partial_fit`` keeps them.
+        """
         texts = check_texts(X, type(self).__name__)
-        device = check_device(self.device)
-        precision = effective_precision(self.precision, device, type(self).__name__)
         if continuing:
             self._check_same_vocabulary_params()
         else:
@@ -285,25 +284,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
             ).fit(texts)
             self.boundary_id_ = max(self.tokenizer_.vocabulary_.values()) + 1
         inputs, targets = self._windows(texts)
-        seed = draw_seed(self.random_state)
-        n_before = self.n_iter_ if continuing else 0
-        net = self._build_net(
-            n_ids=self.boundary_id_ + 1, device=device, precision=precision,
-            epoch_offset=n_before,
-            header=not (partial and continuing),
-        )
-        if continuing:
-            check_same_architecture(previous, net, type(self).__name__)
-        self.net_ = train(
-            net, {"X": inputs}, targets, previous=previous, seed=seed,
-            n_threads=self.n_threads, partial=partial,
-        )
-        self.history_ = [
-            *(self.history_ if continuing else []),
-            *history_records(net, ("train_loss", "dur"), n_before),
-        ]
-        self.n_iter_ = len(self.history_)
-        return self
+        return TrainingData(inputs={"X": inputs}, targets=targets, n_outputs=self.boundary_id_ + 1)
 
     def _check_same_vocabulary_params(self):
         """Continuing: refuse parameters that would make another vocabulary.
@@ -325,12 +306,14 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
                 "or set warm_start=False to train a new model."
             )
 
-    def _build_net(self, n_ids, device="cpu", precision="float32", epoch_offset=0, header=True):
+    def _build_net(self, n_outputs, seed, device="cpu", precision="float32", header=True):
+        # seed: the generator holds out no validation split, the one use of it.
+        epoch_offset = getattr(self, "n_iter_", 0)
         return build_net(
             net_class=_NextTokenNet,
             module_params=dict(
-                n_outputs=n_ids,
-                vocabulary_size=n_ids,
+                n_outputs=n_outputs,
+                vocabulary_size=n_outputs,
                 embedding_dim=self.embedding_dim,
                 units=self.units,
                 num_layers=self.num_layers,
@@ -402,20 +385,14 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
         check_params_in_use(self, (*PREDICT_PARAMS, "max_length"))
         texts = check_texts(X, type(self).__name__)
         inputs, targets = self._windows(texts)
-        module = self.net_.module_
-        device = next(module.parameters()).device
-        precision = effective_precision(self.precision, device, type(self).__name__)
         total, count = 0.0, 0
-        with inference(module, self.n_threads, precision) as device:
-            for start in range(0, len(inputs), self.batch_size):
-                batch = torch.as_tensor(inputs[start : start + self.batch_size], device=device)
-                scores = module(batch).double().cpu()
-                batch_targets = torch.as_tensor(targets[start : start + self.batch_size])
-                batch_targets = batch_targets[:, : scores.shape[1]].long()
-                total -= F.cross_entropy(
-                    scores.transpose(1, 2), batch_targets, ignore_index=PAD_ID, reduction="sum"
-                ).item()
-                count += int((batch_targets != PAD_ID).sum())
+        for rows, scores in self._batched_outputs(inputs, self.batch_size, sort_by_length=False):
+            batch_targets = torch.as_tensor(targets[rows])[:, : scores.shape[1]].long()
+            total -= F.cross_entropy(
+                scores.double().transpose(1, 2), batch_targets, ignore_index=PAD_ID,
+                reduction="sum",
+            ).item()
+            count += int((batch_targets != PAD_ID).sum())
         return total / count
 
     def perplexity(self, X):
@@ -567,7 +544,7 @@ class LSTMTextGenerator(PlainStateMixin, BaseEstimator):
                 type(self).__name__,
                 f"has a boundary_id_ or vocabulary outside its network's {n_outputs} ids",
             )
-        return self._build_net(n_ids=n_outputs)
+        return self._build_net(n_outputs, seed=None)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

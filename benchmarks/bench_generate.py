@@ -64,7 +64,7 @@ def main():
     generator.fit(texts)
     module = generator.net_.module_.eval()
     prompt = " ".join(texts)[:PROMPT_CHARACTERS]
-    ids, _ = generator.tokenizer_._ids_and_lengths([prompt])
+    ids, _ = generator.tokenizer_.encode([prompt])
     context = [generator.boundary_id_, *ids.tolist()]
 
     runs = {"generate": [], "floor": [], "window": []}

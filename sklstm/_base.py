@@ -28,6 +28,7 @@ from ._estimator import (
     TrainingData,
     fit_atomically,
 )
+from ._ids import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._net import (
     SampleWeightedNet,
     StopEarly,
@@ -47,7 +48,7 @@ from ._progress import (
     print_line,
     progress_callbacks,
 )
-from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID, ids_origin
+from ._tokenizer import ids_origin
 from ._validation import (
     Interval,
     StrOptions,
@@ -339,7 +340,8 @@ class BaseLSTM(LSTMEstimator):
         weights = pretrain(
             self, data.pretraining_ids,
             n_unlabeled=len(data.pretraining_ids) - len(data.targets),
-            seed=seed, device=device, precision=precision,
+            trainable_ids=self._embedding_ids, seed=seed, device=device,
+            precision=precision,
         )
         if self.verbose:
             print_line(

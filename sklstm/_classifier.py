@@ -172,6 +172,10 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
     {{n_iter_}}
     {{pretraining_history_}}
     {{do_early_stopping_}}
+    out_activation_ : {'softmax', 'logistic'}
+        The function that turns the network's outputs into probabilities:
+        ``'softmax'`` over the classes, or for multilabel y ``'logistic'``
+        (a sigmoid) for each label on its own, as ``MLPClassifier``'s.
     temperature_ : float
         What the raw outputs are divided by before the softmax (the sigmoid,
         for multilabel y) of ``predict_proba``: fitted on held-out rows
@@ -358,7 +362,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
 
     @property
     def _is_multilabel(self):
-        return getattr(self, "_multilabel", False)
+        return getattr(self, "out_activation_", "softmax") == "logistic"
 
     @property
     def _stratify_validation(self):
@@ -392,7 +396,7 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         if continuing:
             self._check_target_fits(y, multilabel, classes)
             return y
-        self._multilabel = multilabel
+        self.out_activation_ = "logistic" if multilabel else "softmax"
         if multilabel:
             self._label_dtype = y.dtype
             self.classes_ = np.arange(y.shape[1])
@@ -538,6 +542,8 @@ class LSTMClassifier(ScoreLabeledRowsMixin, ClassifierMixin, BaseLSTM):
         if "classes_" in state:
             state.setdefault("temperature_", 1.0)
             state.setdefault("calibrated_", False)
+            multilabel = state.pop("_multilabel", False)
+            state.setdefault("out_activation_", "logistic" if multilabel else "softmax")
         super().__setstate__(state)
 
     def _criterion(self):

@@ -17,10 +17,11 @@ from ._estimator import (
     TrainingData,
     fit_atomically,
 )
+from ._ids import OOV_ID, PAD_ID
 from ._net import NextTokenNet, build_net, check_callbacks
 from ._persistence import damaged
 from ._progress import progress_callbacks
-from ._tokenizer import MAX_LENGTH_LIMIT, OOV_ID, PAD_ID, CharTokenizer
+from ._tokenizer import MAX_LENGTH_LIMIT, CharTokenizer
 from ._validation import Interval, StrOptions, check_params_in_use, check_texts, fit_context
 
 
@@ -325,7 +326,7 @@ class LSTMTextGenerator(LSTMEstimator):
 
     def _token_stream(self, texts):
         """The ids of all texts, each text followed by the boundary id."""
-        ids, lengths = self.tokenizer_._ids_and_lengths(texts)
+        ids, lengths = self.tokenizer_.encode(texts)
         # Insert one boundary id after each text's tokens (and one at the start).
         ends = np.cumsum(lengths)
         stream = np.insert(ids, ends, self.boundary_id_)
@@ -474,7 +475,7 @@ class LSTMTextGenerator(LSTMEstimator):
         if not 0 <= temperature < np.inf:
             raise ValueError(message)
         rng = check_random_state(random_state)
-        prompt_ids, _ = self.tokenizer_._ids_and_lengths([prompt])
+        prompt_ids, _ = self.tokenizer_.encode([prompt])
         context = [self.boundary_id_, *prompt_ids.tolist()]
         module = self.net_.module_
         written = []
@@ -504,10 +505,16 @@ class LSTMTextGenerator(LSTMEstimator):
         return self._render(written)
 
     def _render(self, ids):
-        """The text of generated ids, at the fitted tokenizer's level."""
-        id_to_token = self.tokenizer_._id_to_token(ids)
-        id_to_token[self.boundary_id_] = "\n"
-        return self.tokenizer_._join(id_to_token[i] for i in ids)
+        """The text of generated ids, at the fitted tokenizer's level; a boundary is a new line."""
+        ids = np.asarray(ids, dtype=np.int64)
+        breaks = np.flatnonzero(ids == self.boundary_id_)
+        pieces = [piece[piece != self.boundary_id_] for piece in np.split(ids, breaks)]
+        parts = [self.tokenizer_.decode(pieces[0])]
+        for piece in pieces[1:]:
+            parts += ["\n", self.tokenizer_.decode(piece)]
+        # A line break is a token: words stand a space apart from it, as from each other.
+        separator = "" if self.tokenizer_.level == "char" else " "
+        return separator.join(part for part in parts if part)
 
     def _net_skeleton(self, n_outputs):
         """An unfitted net of this estimator's kind, for loading (see _persistence)."""

@@ -35,6 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._embeddings import load_vectors
+from ._ids import FIRST_TOKEN_ID
 
 # At inference, batch widths are rounded up to a multiple of this. oneDNN,
 # torch's CPU LSTM, builds a kernel for each new sequence length it meets (about
@@ -46,10 +47,6 @@ INFERENCE_WIDTH_MULTIPLE = 8
 
 # Whether torch.export is tracing the module (torch 2.6 and later; never before).
 is_exporting = getattr(getattr(torch, "compiler", None), "is_exporting", lambda: False)
-
-
-#: Token ids before the first row of pretrained vectors: padding and out-of-vocabulary.
-N_SPECIAL_IDS = 2
 
 
 # WordVectors (cached by load_vectors) -> its table as a tensor.
@@ -66,8 +63,8 @@ def pretrained_table(source):
     vectors = load_vectors(source)
     table = _tables.get(vectors)
     if table is None:
-        rows = np.zeros((len(vectors) + N_SPECIAL_IDS, vectors.dim), dtype=np.float32)
-        rows[N_SPECIAL_IDS:] = vectors.vectors
+        rows = np.zeros((len(vectors) + FIRST_TOKEN_ID, vectors.dim), dtype=np.float32)
+        rows[FIRST_TOKEN_ID:] = vectors.vectors
         table = _tables[vectors] = torch.from_numpy(rows)
     return table
 
@@ -296,7 +293,7 @@ class LSTMNet(nn.Module):
                 self.embedding.weight[0] = 0.0  # padding
                 if self.pretrained is not None:
                     # Pretrained words start exactly at their vectors.
-                    has_vector = (self.trainable_ids >= N_SPECIAL_IDS) & (
+                    has_vector = (self.trainable_ids >= FIRST_TOKEN_ID) & (
                         self.trainable_ids < len(self.pretrained)
                     )
                     self.embedding.weight[1:][has_vector] = 0.0

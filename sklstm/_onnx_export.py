@@ -37,9 +37,10 @@ from . import __version__, _module
 from ._classifier import LSTMClassifier
 from ._device import preserved_rngs, torch_state_lock
 from ._generator import LSTMTextGenerator
+from ._ids import OOV_ID
 from ._module import LSTMNet
 from ._regressor import LSTMRegressor
-from ._tokenizer import OOV_ID, CharTokenizer
+from ._tokenizer import CharTokenizer
 from .onnx import (
     FORMAT_VERSION,
     INPUT_NAME,
@@ -47,9 +48,7 @@ from .onnx import (
     METADATA_KEY,
     MULTILABEL_FORMAT_VERSION,
     OUTPUT_NAMES,
-    tokenizer_from_state,
     tokenizer_path,
-    tokenizer_state,
 )
 
 __all__ = ["export_onnx"]
@@ -232,7 +231,7 @@ def _split_model(model):
 def _metadata(estimator):
     """The description a loader reads: the task, the classes, the input."""
     is_classifier = isinstance(estimator, LSTMClassifier)
-    multilabel = is_classifier and estimator._is_multilabel
+    multilabel = is_classifier and estimator.out_activation_ == "logistic"
     metadata = {
         # A loader older than multilabel serving would take argmax labels:
         # it refuses the later format instead.
@@ -252,7 +251,8 @@ def _metadata(estimator):
         metadata["classes_dtype"] = estimator.classes_.dtype.str
         if multilabel:  # predict gives y's indicator matrix, of y's dtype
             metadata["multilabel"] = True
-            metadata["label_dtype"] = np.dtype(estimator._label_dtype).str
+            probe = _probe_inputs(estimator)[:1]
+            metadata["label_dtype"] = estimator.predict(probe).dtype.str
     else:
         metadata["n_outputs"] = int(estimator.n_outputs_)
     return metadata
@@ -277,14 +277,15 @@ def _labels_as_json(classes):
 
 def _checked_tokenizer_state(tokenizer):
     """The tokenizer's state, once a tokenizer rebuilt from it gives the same ids."""
-    vectors = tokenizer._fitted_vectors()
-    state = tokenizer_state(tokenizer, None if vectors is None else vectors.words)
+    # The file's format first, then the tokenizer's own state.
+    state = {"format": FORMAT_VERSION, **tokenizer.to_dict()}
     tokens = list(tokenizer.vocabulary_)[:50]
     separator = "" if tokenizer.level == "char" else " "
     texts = [separator.join(tokens), separator.join(reversed(tokens)), "", "\u2603 Zz 9"]
-    if vectors is not None:
-        texts.append(" ".join(vectors.words[:5] + vectors.words[-5:]))
-    rebuilt = tokenizer_from_state(json.loads(json.dumps(state)))
+    words = state["vector_words"]
+    if words is not None:
+        texts.append(" ".join(words[:5] + words[-5:]))
+    rebuilt = CharTokenizer.from_dict(json.loads(json.dumps(state)))
     if not np.array_equal(rebuilt.transform(texts), tokenizer.transform(texts)):
         raise RuntimeError(
             "The tokenizer rebuilt from its saved vocabulary gives other ids than the "
@@ -311,7 +312,7 @@ class _ServedNet(nn.Module):
         super().__init__()
         self.net = net
         self.is_classifier = isinstance(estimator, LSTMClassifier)
-        self.multilabel = self.is_classifier and estimator._is_multilabel
+        self.multilabel = self.is_classifier and estimator.out_activation_ == "logistic"
         self.reads_tokens = estimator.input_type_ == "tokens"
         self.vocabulary_size = estimator.vocabulary_size_ if self.reads_tokens else None
         self.adds_feature_axis = not self.reads_tokens and len(estimator.input_shape_) == 1
@@ -319,10 +320,13 @@ class _ServedNet(nn.Module):
             temperature = torch.tensor(estimator.temperature_, dtype=torch.float64)
             self.register_buffer("temperature", temperature)
         else:
-            for name in ("y_scale", "y_mean"):
-                value = getattr(estimator, f"_{name}")
+            for name, value in (
+                ("y_scale", estimator.target_scale_),
+                ("y_mean", estimator.target_mean_),
+            ):
                 self.register_buffer(name, torch.as_tensor(value, dtype=torch.float64))
-            self.one_target = estimator._y_is_1d
+            # predict returns 1-D targets when y was 1-D in fit.
+            self.one_target = estimator.predict(_probe_inputs(estimator)[:1]).ndim == 1
 
     def forward(self, X):
         if self.reads_tokens:
@@ -497,7 +501,7 @@ def _verify(onnxruntime, graph, estimator, metadata):
     session = onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
     is_classifier = metadata["task"] == "classifier"
     answer = estimator.predict_proba if is_classifier else estimator.predict
-    scale = 1.0 if is_classifier else estimator._y_scale
+    scale = 1.0 if is_classifier else estimator.target_scale_
     X = _probe_inputs(estimator)
     dtype = np.int64 if estimator.input_type_ == "tokens" else np.float32
     worst = 0.0

@@ -31,7 +31,8 @@ import torch
 
 from ._device import check_device, preserved_rngs
 from ._embeddings import check_saved_vectors, load_vectors
-from ._validation import TOKEN_ID_LIMIT, damaged
+from ._ids import TOKEN_ID_LIMIT
+from ._validation import damaged
 from .exceptions import InconsistentVersionWarning
 
 # The state's keys. They hold no torch or skorch object, so that skops lists

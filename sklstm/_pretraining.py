@@ -168,12 +168,14 @@ def predicted_classes(inputs, boundary_id):
     return lookup, FIRST_TOKEN_ID + len(frequent) + 1
 
 
-def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
+def pretrain(estimator, X, *, n_unlabeled, trainable_ids, seed, device, precision):
     """Train a language model on the token ids ``X``; return its transferable weights.
 
-    Records ``pretraining_history_`` on ``estimator``. The returned state
-    holds the embedding (the boundary's extra row removed, so that it has the
-    supervised model's rows) and the LSTM layers.
+    ``trainable_ids``: with ``embeddings``, the ids given a trainable row (see
+    ``LSTMNet``), None without. Records ``pretraining_history_`` on
+    ``estimator``. The returned state holds the embedding (the boundary's
+    extra row removed, so that it has the supervised model's rows) and the
+    LSTM layers.
     """
     boundary_id = estimator.vocabulary_size_
     inputs, targets = language_model_data(X, boundary_id)
@@ -184,7 +186,7 @@ def pretrain(estimator, X, *, n_unlabeled, seed, device, precision):
         # row, the last one, dropped again below.
         module_input.update(
             pretrained_embeddings=os.fspath(estimator.embeddings),
-            trainable_ids=[*estimator._embedding_ids.tolist(), boundary_id],
+            trainable_ids=[*trainable_ids.tolist(), boundary_id],
         )
     if estimator.verbose:
         print_line(

@@ -104,6 +104,13 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
     {{do_early_stopping_}}
     n_outputs_ : int
         Number of targets.
+    target_mean_ : ndarray of shape (``n_outputs_``,)
+        The mean of each target in the first fit: the network learns
+        ``(y - target_mean_) / target_scale_``, and ``predict`` maps its
+        outputs back.
+    target_scale_ : ndarray of shape (``n_outputs_``,)
+        The standard deviation of each target in the first fit (1 for a
+        constant target).
     {{input_type_}}
     {{input_shape_}}
     vocabulary_size_ : int
@@ -270,7 +277,7 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         targets = y.reshape(len(y), -1)
         weights = sample_weight / sample_weight.mean()
         if continuing:  # the scaling of the first fit stays
-            standardized = (targets - self._y_mean) / self._y_scale
+            standardized = (targets - self.target_mean_) / self.target_scale_
             return standardized.astype(np.float32), weights, self.n_outputs_
         # Standardised through a max-abs scaling first, so that the mean and
         # standard deviation of targets near float64's range do not overflow.
@@ -282,11 +289,11 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         constant = unit_scale == 0
         unit_scale = np.where(constant, 1.0, unit_scale)
         standardized = (unit_targets - unit_mean) / unit_scale
-        self._y_mean = unit_mean * magnitude
+        self.target_mean_ = unit_mean * magnitude
         # A constant target gets scale 1, as in StandardScaler: the net learns
         # outputs near 0, which predict the constant give or take those
         # outputs, rather than that error times the constant's magnitude.
-        self._y_scale = np.where(constant, 1.0, unit_scale * magnitude)
+        self.target_scale_ = np.where(constant, 1.0, unit_scale * magnitude)
         weights = sample_weight / sample_weight.mean()
         return standardized.astype(np.float32), weights, self.n_outputs_
 
@@ -335,12 +342,21 @@ class LSTMRegressor(ScoreLabeledRowsMixin, RegressorMixin, BaseLSTM):
         (2, 2)
         """
         standardized = self._raw_outputs(X)
-        predictions = standardized * self._y_scale + self._y_mean
+        predictions = standardized * self.target_scale_ + self.target_mean_
         return predictions[:, 0] if self._y_is_1d else predictions
 
     def _n_fitted_outputs(self):
         """The network's outputs that fit made (see ``_net_skeleton``)."""
         return self.n_outputs_
+
+    def __setstate__(self, state):
+        # A model saved before the target scaling was public holds it under
+        # its earlier, private names.
+        if isinstance(state, dict):
+            for old, new in (("_y_mean", "target_mean_"), ("_y_scale", "target_scale_")):
+                if old in state:
+                    state.setdefault(new, state.pop(old))
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,10 +20,8 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._embeddings import check_fingerprint, check_saved_vectors, load_vectors
+from ._ids import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 from ._validation import (
-    FIRST_TOKEN_ID,
-    OOV_ID,
-    PAD_ID,
     Interval,
     StrOptions,
     check_texts,
@@ -50,6 +48,18 @@ MIN_CAPPED_WIDTH = 1000
 #: what an LSTM learns from (hence the tokenizer's and the generator's
 #: bound), while a slip such as max_length=10**9 would ask for gigabytes.
 MAX_LENGTH_LIMIT = 100_000
+
+#: The parameters of a CharTokenizer that ``to_dict`` saves: those that change
+#: what ``transform`` gives once the vocabulary is made.
+STATE_PARAMS = (
+    "level",
+    "max_length",
+    "lowercase",
+    "max_tokens",
+    "min_frequency",
+    "padding",
+    "truncating",
+)
 
 # The one character whose lowercase depends on its neighbours (Final_Sigma).
 _CAPITAL_SIGMA = "\u03a3"
@@ -640,6 +650,10 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"out-of-vocabulary), but {row_label(row, pandas_index(X))} holds "
                 f"{ids[row][negative[row]][0]}."
             )
+        return self._texts(ids)
+
+    def _texts(self, ids):
+        """The text of each row of checked ``ids`` (a 2-D array of ids >= 0)."""
         id_to_token = self._id_to_token(ids)
         texts = np.empty(len(ids), dtype=object)
         for row, row_ids in enumerate(ids):
@@ -650,10 +664,182 @@ class CharTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             )
         return texts
 
-    def _ids_and_lengths(self, texts):
-        """The ids of all tokens of ``texts``, flat and whole, and each text's count."""
-        tokens, lengths = self._split(texts)
+    def encode(self, X, *, truncate=False):
+        """The ids of the tokens of texts, flat and unpadded, and each text's count.
+
+        What ``transform`` computes before it pads: no row width, so that a
+        caller that pads (or streams) on its own pays for no padding.
+
+        Parameters
+        ----------
+        X : iterable of str
+            A list, 1-D array, pandas Series or one-column DataFrame of texts.
+        truncate : bool, default=False
+            Keep at most ``max_length_`` tokens of each text, dropped from the
+            side ``truncating`` says, as ``transform`` does. False keeps every
+            token.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_tokens,), dtype int32
+            The ids of every token of every text, text after text.
+        lengths : ndarray of shape (n_samples,), dtype int64
+            How many of ``ids`` belong to each text, in order.
+
+        See Also
+        --------
+        transform : The same ids, in rows padded to ``max_length_``.
+        decode : One sequence of ids back to its text.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(max_length=2).fit(["abba", "abc"])
+        >>> tokenizer.encode(["cab", "a"])
+        (array([4, 2, 3, 2], dtype=int32), array([3, 1]))
+        >>> tokenizer.encode(["cab", "a"], truncate=True)
+        (array([4, 2, 2], dtype=int32), array([2, 1]))
+        """
+        check_is_fitted(self)
+        texts = check_texts(X, type(self).__name__)
+        tokens, lengths = self._split(texts, keep=self.max_length_ if truncate else None)
         return self._lookup_ids(tokens), lengths
+
+    def decode(self, ids):
+        """One sequence of token ids back to its text.
+
+        As ``inverse_transform`` writes each row: padding (0) is dropped,
+        out-of-vocabulary ids (1, and any id not in ``vocabulary_``) are
+        written as U+FFFD, and words are joined with single spaces.
+
+        Parameters
+        ----------
+        ids : array-like of shape (n_ids,)
+            Token ids, for instance those ``encode`` gives for one text.
+
+        Returns
+        -------
+        text : str
+            The tokens, side by side at char level, with single spaces
+            between them at word level.
+
+        See Also
+        --------
+        encode : Texts to their token ids.
+        inverse_transform : Rows of ids back to texts.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(level="word").fit(["the cat sat", "the dog"])
+        >>> tokenizer.decode([2, 4, 1, 0])
+        'the dog \ufffd'
+        """
+        check_is_fitted(self)
+        ids = np.asarray(ids)
+        if ids.ndim == 1 and ids.size == 0:  # [] is a float array
+            ids = ids.astype(np.int64)
+        if ids.ndim != 1 or ids.dtype.kind not in "iu":
+            raise ValueError(
+                "decode expects one sequence of integer token ids (1-D), got an "
+                f"array of shape {ids.shape} and dtype {ids.dtype}."
+            )
+        if ids.size and ids.min() < 0:
+            raise ValueError(
+                "decode expects token ids >= 0 (0 is padding, 1 out-of-vocabulary), "
+                f"but ids holds {ids[ids < 0][0]}."
+            )
+        return self._texts(ids[np.newaxis])[0]
+
+    def to_dict(self):
+        """The fitted tokenizer as plain JSON values, to rebuild it with ``from_dict``.
+
+        What ``sklstm.export_onnx`` writes beside a pipeline's graph: the
+        parameters that change what ``transform`` gives, ``max_length_`` and
+        the vocabulary. With pretrained word vectors, their words too, in the
+        order of their rows, so that the rebuilt tokenizer needs neither the
+        vectors nor their file.
+
+        Returns
+        -------
+        state : dict
+            ``"params"`` (the parameters of ``STATE_PARAMS``),
+            ``"max_length_"``, ``"vocabulary"`` (a list of ``[token, id]``
+            pairs) and ``"vector_words"`` (a list of str, or None without
+            vectors).
+
+        See Also
+        --------
+        from_dict : A tokenizer from this state.
+
+        Examples
+        --------
+        >>> import json
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(max_length=4).fit(["abba", "abc"])
+        >>> state = tokenizer.to_dict()
+        >>> state["vocabulary"], state["max_length_"]
+        ([['a', 2], ['b', 3], ['c', 4]], 4)
+        >>> json.loads(json.dumps(state)) == state
+        True
+        """
+        check_is_fitted(self)
+        vectors = self._fitted_vectors()
+        return {
+            "params": {name: getattr(self, name) for name in STATE_PARAMS},
+            "max_length_": int(self.max_length_),
+            "vocabulary": [[token, int(token_id)] for token, token_id in self.vocabulary_.items()],
+            "vector_words": None if vectors is None else list(vectors.words),
+        }
+
+    @classmethod
+    def from_dict(cls, state):
+        """A fitted tokenizer that transforms texts as the one ``to_dict`` described.
+
+        The words of pretrained vectors (``"vector_words"``) join
+        ``vocabulary_`` with their ids (their row plus 2) unless fit gave them
+        one, which is what the described tokenizer looked up: the tokenizer
+        made here has no ``embeddings`` and needs no vectors file. Other keys
+        of ``state`` are ignored.
+
+        Parameters
+        ----------
+        state : dict
+            As ``to_dict`` returns it, or as JSON gives it back. Not checked
+            here: a state read from a file that someone else may have written
+            is checked first (``sklstm.onnx.load`` does).
+
+        Returns
+        -------
+        tokenizer : CharTokenizer
+            Fitted.
+
+        See Also
+        --------
+        to_dict : The state of a fitted tokenizer.
+
+        Examples
+        --------
+        >>> from sklstm import CharTokenizer
+        >>> tokenizer = CharTokenizer(max_length=4).fit(["abba", "abc"])
+        >>> rebuilt = CharTokenizer.from_dict(tokenizer.to_dict())
+        >>> rebuilt.transform(["cab"])
+        array([[4, 2, 3, 0]], dtype=int32)
+        """
+        return cls(**state["params"])._fit_from_dict(state)
+
+    def _fit_from_dict(self, state):
+        """Set the fitted attributes that ``state`` describes (see ``from_dict``)."""
+        vocabulary = {token: token_id for token, token_id in state["vocabulary"]}
+        words = state.get("vector_words")
+        if words is not None:
+            vector_ids = range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words))
+            vocabulary = {**dict(zip(words, vector_ids)), **vocabulary}
+        self.vocabulary_ = vocabulary
+        self.max_length_ = self._n_features_out = state["max_length_"]
+        self._vectors_source = None
+        self._build_lookup()
+        return self
 
     def _id_to_token(self, ids):
         """Token of each id of the vocabulary (and, with vectors, of those in ``ids``)."""

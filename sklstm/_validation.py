@@ -18,25 +18,13 @@ from sklearn.utils._param_validation import (  # noqa: F401
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data  # noqa: F401
 
+from ._ids import FIRST_TOKEN_ID, OOV_ID, TOKEN_ID_LIMIT, first_fractional, holds_text
+
 #: scikit-learn's decorator of ``fit`` methods: validates the parameters first.
 fit_context = _fit_context
 
-#: Token ids: 0 is padding, 1 out-of-vocabulary, 2 and up the tokens.
-PAD_ID = 0
-OOV_ID = 1
-FIRST_TOKEN_ID = 2
-
-#: Token ids must be below this in fit: the embedding table has one row per id
-#: up to the largest, and 10 million rows of the default 32 floats are 1.3 GB
-#: (four times that with the gradient and Adam's two moments). Real
-#: vocabularies stay far below (a few million words at most; Unicode has 1.1
-#: million code points), while numbers misread as ids (timestamps, prices in
-#: cents) often exceed it.
-TOKEN_ID_LIMIT = 10_000_000
-
 __all__ = [
     "fit_context",
-    "TOKEN_ID_LIMIT",
     "Interval",
     "StrOptions",
     "validate_data",
@@ -50,9 +38,6 @@ __all__ = [
     "pandas_index",
     "check_sample_weight",
     "row_label",
-    "PAD_ID",
-    "OOV_ID",
-    "FIRST_TOKEN_ID",
     "validate_lstm_input",
     "out_of_vocabulary",
 ]
@@ -306,14 +291,7 @@ def check_sample_weight(sample_weight, X):
 
 def refuse_raw_text(X, estimator_name):
     """Point users who pass raw strings to an LSTM estimator to CharTokenizer."""
-    first = X
-    if hasattr(first, "iloc"):
-        first = first.to_numpy()
-    if isinstance(first, np.ndarray):
-        first = first.flat[0] if first.size else None
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    if isinstance(first, (str, bytes)):
+    if holds_text(X):
         raise ValueError(
             f"{estimator_name} expects token ids or numeric sequences, but X holds "
             "text. Put a CharTokenizer before it: "
@@ -454,15 +432,14 @@ def as_token_ids(X, index, id_limit=None):
     million texts of ids are hundreds of megabytes. Other types become
     int32, and a read-only array a writable copy (torch warns on others).
     """
-    if X.dtype.kind == "f":
-        fractional = X != np.round(X)
-        if fractional.any():
-            row = int(np.flatnonzero(fractional.any(axis=1))[0])
-            raise ValueError(
-                "input_type='tokens' needs whole-number token ids, but "
-                f"{row_label(row, index)} holds {X[row][fractional[row]][0]}; use "
-                "input_type='sequences' for numeric sequences."
-            )
+    fractional = first_fractional(X)
+    if fractional is not None:
+        row, value = fractional
+        raise ValueError(
+            "input_type='tokens' needs whole-number token ids, but "
+            f"{row_label(row, index)} holds {value}; use "
+            "input_type='sequences' for numeric sequences."
+        )
     # Checked before the cast, which would wrap floats and uint64 beyond int64.
     check_token_ids(X, index, id_limit)
     if X.dtype in (np.int32, np.int64):

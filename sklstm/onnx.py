@@ -30,8 +30,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from ._tokenizer import FIRST_TOKEN_ID, MAX_LENGTH_LIMIT, CharTokenizer
-from ._validation import check_finite, check_float32_range, check_texts, check_token_ids
+from ._ids import FIRST_TOKEN_ID, compact_ids, first_fractional, holds_text
+from ._tokenizer import MAX_LENGTH_LIMIT, STATE_PARAMS, CharTokenizer
+from ._validation import check_finite, check_float32_range, check_token_ids
 
 __all__ = ["OnnxModel", "load"]
 
@@ -53,61 +54,11 @@ INSTALL_HINT = 'pip install "sklstm[onnx]"'
 # nothing from larger batches: on 1,000 tweets (one thread), 8 to 64 rows a
 # call took 0.11-0.13 s, 256 rows 0.15-0.31 s.
 BATCH_SIZE = 32
-# CharTokenizer parameters a tokenizer file holds.
-_TOKENIZER_PARAMS = (
-    "level",
-    "max_length",
-    "lowercase",
-    "max_tokens",
-    "min_frequency",
-    "padding",
-    "truncating",
-)
-
 
 def tokenizer_path(path):
     """The tokenizer file written beside ``path``: ``model.onnx`` -> ``model.tokenizer.json``."""
     root, extension = os.path.splitext(os.fspath(path))
     return (root if extension else os.fspath(path)) + TOKENIZER_SUFFIX
-
-
-def tokenizer_state(tokenizer, vector_words=None):
-    """A fitted CharTokenizer as plain JSON values (see :func:`tokenizer_from_state`).
-
-    ``vector_words`` are the words of the tokenizer's pretrained vectors, in
-    the order of their rows, when it has some: a word of row ``k`` that fit
-    never saw still gets id ``k + 2``.
-    """
-    return {
-        "format": FORMAT_VERSION,
-        "params": {name: getattr(tokenizer, name) for name in _TOKENIZER_PARAMS},
-        "max_length_": int(tokenizer.max_length_),
-        "vocabulary": [
-            [token, int(token_id)] for token, token_id in tokenizer.vocabulary_.items()
-        ],
-        "vector_words": None if vector_words is None else list(vector_words),
-    }
-
-
-def tokenizer_from_state(state):
-    """A CharTokenizer that transforms texts as the saved one did.
-
-    The words of pretrained vectors join the vocabulary, with their ids (row
-    plus 2) unless fit gave them one, which is what the saved tokenizer looked
-    up; so the tokenizer needs neither the vectors nor their file.
-    """
-    tokenizer = CharTokenizer(**state["params"])
-    vocabulary = {token: token_id for token, token_id in state["vocabulary"]}
-    if state.get("vector_words") is not None:
-        words = state["vector_words"]
-        vector_ids = range(FIRST_TOKEN_ID, FIRST_TOKEN_ID + len(words))
-        vocabulary = {**dict(zip(words, vector_ids)), **vocabulary}
-    tokenizer.vocabulary_ = vocabulary
-    tokenizer.max_length_ = state["max_length_"]
-    tokenizer._n_features_out = tokenizer.max_length_
-    tokenizer._vectors_source = None
-    tokenizer._build_lookup()
-    return tokenizer
 
 
 def _import_onnxruntime():
@@ -209,10 +160,8 @@ def load(path, *, n_threads=1):
             )
         with open(state_path, "rb") as file:
             state = _parse_json(file.read(), state_path, "its tokenizer")
-        tokenizer = tokenizer_from_state(check_tokenizer_state(state, state_path))
-    model = OnnxModel(session, metadata, tokenizer)
-    model._graph, model._n_threads = graph, n_threads
-    return model
+        tokenizer = CharTokenizer.from_dict(check_tokenizer_state(state, state_path))
+    return OnnxModel(session, metadata, tokenizer, graph=graph, n_threads=n_threads)
 
 
 def _session(graph, n_threads):
@@ -435,7 +384,7 @@ def _check_graph(session, metadata, n_outputs, path):
 
 
 def check_tokenizer_state(state, path):
-    """A tokenizer file's state, once every field :func:`tokenizer_from_state` reads is checked.
+    """A tokenizer file's state, once every field ``CharTokenizer.from_dict`` reads is checked.
 
     Raises
     ------
@@ -451,8 +400,8 @@ def check_tokenizer_state(state, path):
     )
     params = state.get("params")
     _require(
-        isinstance(params, dict) and set(params) == set(_TOKENIZER_PARAMS), path,
-        f"its 'params' are not the CharTokenizer parameters {list(_TOKENIZER_PARAMS)}",
+        isinstance(params, dict) and set(params) == set(STATE_PARAMS), path,
+        f"its 'params' are not the CharTokenizer parameters {list(STATE_PARAMS)}",
     )
     options = {"level": ("char", "word"), "padding": ("pre", "post"), "truncating": ("pre", "post")}
     for name, allowed in options.items():
@@ -506,22 +455,6 @@ def check_tokenizer_state(state, path):
     return state
 
 
-def _holds_text(X):
-    """Whether X's first element is a str (texts, for the tokenizer)."""
-    if isinstance(X, (str, bytes)):
-        return True
-    first = X
-    if hasattr(first, "iloc"):  # pandas
-        first = first.to_numpy()
-    if isinstance(first, np.ndarray):
-        return first.dtype.kind in "OUS" and first.size > 0 and isinstance(
-            first.flat[0], (str, bytes)
-        )
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    return isinstance(first, (str, bytes))
-
-
 def _is_numeric_table(X):
     """Whether X is a 2-D (or more) table of numbers: token ids, not texts."""
     if isinstance(X, (str, bytes)):
@@ -553,6 +486,12 @@ class OnnxModel:
     tokenizer : CharTokenizer or None
         The pipeline's tokenizer, rebuilt from its file; None for an estimator
         exported alone.
+    graph : bytes or None, default=None
+        The ONNX file's bytes, which the session was built from; what a
+        pickle holds. None: the model does not pickle.
+    n_threads : int or None, default=None
+        The session's threads within an operator, for the session that
+        unpickling builds (see :func:`load`).
 
     Attributes
     ----------
@@ -592,7 +531,7 @@ class OnnxModel:
     (array(['three', 'two'], dtype='<U5'), 'tokens')
     """
 
-    def __init__(self, session, metadata, tokenizer):
+    def __init__(self, session, metadata, tokenizer, *, graph=None, n_threads=None):
         self.session_ = session
         self.metadata_ = metadata
         self.tokenizer_ = tokenizer
@@ -601,7 +540,7 @@ class OnnxModel:
             dtype = np.dtype(metadata["classes_dtype"])
             self.classes_ = np.array(metadata["classes"], dtype=dtype)
         self._output_name = OUTPUT_NAMES[metadata["task"]]
-        self._graph, self._n_threads = None, None
+        self._graph, self._n_threads = graph, n_threads
 
     def __getstate__(self):
         if self._graph is None:
@@ -702,7 +641,7 @@ class OnnxModel:
         if self.tokenizer_ is not None:
             if not _is_numeric_table(X):  # texts
                 X = self._text_ids(X)
-        elif _holds_text(X):
+        elif holds_text(X):
             reads = "token ids" if self.input_type_ == "tokens" else "numeric sequences"
             raise ValueError(
                 f"This {self.metadata_['estimator']} was exported alone, without a "
@@ -723,12 +662,9 @@ class OnnxModel:
         take memory, which a width read from the file must not decide. The
         texts are truncated to ``max_length_`` as ``transform`` truncates them.
         """
-        tokenizer = self.tokenizer_
-        texts = check_texts(X, type(tokenizer).__name__)
-        tokens, lengths = tokenizer._split(texts, keep=tokenizer.max_length_)
-        ids = tokenizer._lookup_ids(tokens)
+        ids, lengths = self.tokenizer_.encode(X, truncate=True)
         width = max(1, int(lengths.max(initial=0)))
-        rows = np.zeros((len(texts), width), dtype=np.int64)
+        rows = np.zeros((len(lengths), width), dtype=np.int64)
         rows[np.arange(width) < lengths[:, np.newaxis]] = ids
         return rows
 
@@ -740,15 +676,12 @@ class OnnxModel:
                 f"of shape {X.shape}."
             )
         self._check_size(X)
-        if X.dtype.kind == "f":
-            fractional = ~np.isfinite(X) | (X != np.round(X))
-            if fractional.any():
-                row = int(np.flatnonzero(fractional.any(axis=1))[0])
-                raise ValueError(
-                    f"Token ids must be whole numbers, but row {row} holds "
-                    f"{X[row][fractional[row]][0]}."
-                )
-        elif X.dtype.kind not in "iu":
+        fractional = first_fractional(X)
+        if fractional is not None:
+            raise ValueError(
+                f"Token ids must be whole numbers, but row {fractional[0]} holds {fractional[1]}."
+            )
+        if X.dtype.kind not in "iuf":
             raise ValueError(f"Expected token ids (integers), got an array of dtype {X.dtype}.")
         check_token_ids(X)
         # Any id the model never saw is out-of-vocabulary: larger ones need not fit in int64.
@@ -792,10 +725,10 @@ class OnnxModel:
         """The graph's output, in batches of rows of similar lengths."""
         lengths = np.count_nonzero(ids, axis=1)
         if len(ids) <= BATCH_SIZE:
-            return self._feed(_compact(ids, lengths))
+            return self._feed(compact_ids(ids))
         order = np.argsort(lengths, kind="stable")
         outputs = [
-            self._feed(_compact(ids[rows], lengths[rows]))
+            self._feed(compact_ids(ids[rows]))
             for rows in np.array_split(order, range(BATCH_SIZE, len(order), BATCH_SIZE))
         ]
         unsorted = np.empty((len(ids), *outputs[0].shape[1:]), dtype=outputs[0].dtype)
@@ -805,15 +738,3 @@ class OnnxModel:
     def _feed(self, X):
         return self.session_.run([self._output_name], {INPUT_NAME: X})[0]
 
-
-def _compact(ids, lengths):
-    """Each row's non-zero ids first, in order, cut to the longest row (at least 1 step).
-
-    The graph reads padding nowhere, wherever it stands; cutting the steps
-    after every row's end only saves its LSTM the work.
-    """
-    is_padding = ids == 0
-    if not (is_padding[:, 1:] >= is_padding[:, :-1]).all():
-        order = np.argsort(is_padding, axis=1, kind="stable")
-        ids = np.take_along_axis(ids, order, axis=1)
-    return np.ascontiguousarray(ids[:, : max(1, int(lengths.max()))])

@@ -17,7 +17,7 @@ from conftest import fast
 from sklearn.pipeline import make_pipeline
 
 from sklstm import CharTokenizer, LSTMClassifier, LSTMRegressor, LSTMTextGenerator
-from sklstm._validation import TOKEN_ID_LIMIT
+from sklstm._ids import TOKEN_ID_LIMIT
 
 ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 

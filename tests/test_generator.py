@@ -192,7 +192,7 @@ def test_generated_text_follows_the_fitted_level_not_a_later_set_params():
 def _generate_by_windows(generator, prompt, n_tokens, temperature, random_state):
     """The reference: read the whole context window again for every token."""
     rng = np.random.RandomState(random_state)
-    prompt_ids, _ = generator.tokenizer_._ids_and_lengths([prompt])
+    prompt_ids, _ = generator.tokenizer_.encode([prompt])
     context = [generator.boundary_id_, *prompt_ids.tolist()]
     module = generator.net_.module_.eval()
     written = []

@@ -173,7 +173,7 @@ def test_numeric_sequences_2d_regressor(toy_sine_windows, tmp_path):
         windows = np.random.default_rng(steps).normal(50, 10, size=(3, steps))
         with torch.no_grad():
             raw = module(torch.as_tensor(windows[:, :, None], dtype=torch.float32))
-        expected = raw.double().numpy()[:, 0] * model._y_scale[0] + model._y_mean[0]
+        expected = raw.double().numpy()[:, 0] * model.target_scale_[0] + model.target_mean_[0]
         np.testing.assert_allclose(served.predict(windows), expected, rtol=0, atol=ATOL)
 
 
@@ -393,6 +393,20 @@ def test_a_served_model_pickles_and_predicts_the_same(served_pipeline):
     np.testing.assert_array_equal(copy.predict(texts), model.predict(texts))
     assert copy.session_.get_session_options().intra_op_num_threads == 2
     assert copy.metadata_ == served.metadata_
+
+
+def test_a_model_built_from_a_session_pickles_when_given_its_graph(served_pipeline):
+    model, folder = served_pipeline
+    served = sklstm.onnx.load(folder / "model.onnx")
+    graph = (folder / "model.onnx").read_bytes()
+    args = (served.session_, served.metadata_, served.tokenizer_)
+    with pytest.raises(TypeError, match="cannot be pickled; build it with sklstm.onnx.load"):
+        pickle.dumps(sklstm.onnx.OnnxModel(*args))
+    built = sklstm.onnx.OnnxModel(*args, graph=graph, n_threads=3)
+    copy = pickle.loads(pickle.dumps(built))
+    assert copy.session_.get_session_options().intra_op_num_threads == 3
+    texts = ["the food was good", ""]
+    np.testing.assert_array_equal(copy.predict_proba(texts), served.predict_proba(texts))
 
 
 def _export_folder(folder):

@@ -558,3 +558,30 @@ def test_a_loaded_generator_checks_its_window_before_scoring(fitted):
     loaded = _load_state(generator, {**generator.__getstate__(), "max_length": 10**9})
     with pytest.raises(ValueError, match=r"The 'max_length' parameter of LSTMTextGenerator"):
         loaded.score(["the food was good"])
+
+
+def test_models_saved_with_the_earlier_private_names_load_with_the_public_ones(fitted):
+    """The regressor's target scaling and the classifier's output activation were private."""
+    regressor, X = fitted["regressor"]
+    state = regressor.__getstate__()
+    state["_y_mean"], state["_y_scale"] = state.pop("target_mean_"), state.pop("target_scale_")
+    old = LSTMRegressor.__new__(LSTMRegressor)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.target_mean_, regressor.target_mean_)
+    assert not hasattr(old, "_y_mean") and not hasattr(old, "_y_scale")
+    np.testing.assert_array_equal(old.predict(X), regressor.predict(X))
+
+    pipeline, texts = fitted["pipeline"]
+    classifier = pipeline[-1]
+    ids = pipeline[0].transform(texts)
+    state = classifier.__getstate__()
+    del state["out_activation_"]  # 1-D labels, saved before the attribute was public
+    old = LSTMClassifier.__new__(LSTMClassifier)
+    old.__setstate__(state)
+    assert old.out_activation_ == "softmax"
+    np.testing.assert_array_equal(old.predict_proba(ids), classifier.predict_proba(ids))
+    state = {**classifier.__getstate__(), "_multilabel": True}  # a multilabel y
+    del state["out_activation_"]
+    old = LSTMClassifier.__new__(LSTMClassifier)
+    old.__setstate__(state)
+    assert old.out_activation_ == "logistic" and not hasattr(old, "_multilabel")

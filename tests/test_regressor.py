@@ -70,7 +70,7 @@ def test_a_constant_target_gets_scale_1_and_predicts_the_constant():
     np.testing.assert_allclose(five.predict(X), 5.0, atol=0.1)
     # A varying target beside it keeps its own scaling.
     both = tiny(max_epochs=1).fit(X, np.column_stack([np.full(8, 5.0), 300 + 100 * X[:, 0]]))
-    np.testing.assert_allclose(both._y_scale, [1.0, 100 * X[:, 0].std()])
+    np.testing.assert_allclose(both.target_scale_, [1.0, 100 * X[:, 0].std()])
 
 
 def test_multivariate_sequences():

@@ -629,3 +629,83 @@ def test_vectorised_transform_matches_a_per_token_loop(level, padding, truncatin
     np.testing.assert_array_equal(
         tokenizer.transform(texts), reference_transform(tokenizer, texts)
     )
+
+
+# --- the public seams: encode, decode, to_dict, from_dict ------------------------
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_encode_gives_transforms_ids_unpadded(level, truncating):
+    tokenizer = CharTokenizer(level=level, max_length=3, truncating=truncating).fit(TEXTS)
+    texts = ["that hat sat", "", "zz cat", "a"]
+    ids, lengths = tokenizer.encode(texts, truncate=True)
+    rows = tokenizer.transform(texts)
+    assert ids.dtype == np.int32
+    np.testing.assert_array_equal(lengths, (rows != 0).sum(axis=1))
+    np.testing.assert_array_equal(ids, rows[rows != 0])
+    whole_ids, whole_lengths = tokenizer.encode(texts)
+    assert whole_lengths.tolist() == {"char": [12, 0, 6, 1], "word": [3, 0, 2, 1]}[level]
+    wide = clone(tokenizer).set_params(max_length=20).fit(TEXTS)  # the same vocabulary
+    rows = wide.transform(texts)
+    np.testing.assert_array_equal(whole_ids, rows[rows != 0])
+
+
+def test_decode_writes_one_row_as_inverse_transform_does():
+    tokenizer = CharTokenizer(level="word").fit(TEXTS)
+    row = [2, 1, 0, 5, 99]
+    assert tokenizer.decode(row) == tokenizer.inverse_transform([row])[0]
+    assert tokenizer.decode(np.array(row, dtype=np.uint8)) == tokenizer.decode(row)
+    assert tokenizer.decode([]) == ""
+    ids, _ = tokenizer.encode(["that cat sat"])
+    assert tokenizer.decode(ids) == "that cat sat"
+    with pytest.raises(ValueError, match=r"decode expects one sequence of integer token ids "
+                       r"\(1-D\), got an array of shape \(1, 2\) and dtype int64"):
+        tokenizer.decode(np.array([[2, 3]]))
+    with pytest.raises(ValueError, match=r"got an array of shape \(2,\) and dtype float64"):
+        tokenizer.decode([2.0, 3.5])
+    with pytest.raises(ValueError, match=r"decode expects token ids >= 0 \(0 is padding, 1 "
+                       r"out-of-vocabulary\), but ids holds -4"):
+        tokenizer.decode([2, -4])
+
+
+@pytest.mark.parametrize("method, args", [
+    ("encode", (["a"],)), ("decode", ([2],)), ("to_dict", ()),
+])
+def test_the_seams_need_a_fitted_tokenizer(method, args):
+    with pytest.raises(NotFittedError):
+        getattr(CharTokenizer(), method)(*args)
+
+
+@pytest.mark.parametrize("params", [
+    dict(),
+    dict(level="word", max_length=4, padding="pre", truncating="pre", lowercase=False),
+    dict(max_tokens=3, min_frequency=2),
+])
+def test_to_dict_is_plain_json_and_from_dict_transforms_alike(params):
+    import json
+
+    tokenizer = CharTokenizer(**params).fit(TEXTS)
+    state = tokenizer.to_dict()
+    assert json.loads(json.dumps(state)) == state
+    assert list(state) == ["params", "max_length_", "vocabulary", "vector_words"]
+    assert state["vector_words"] is None
+    rebuilt = CharTokenizer.from_dict(json.loads(json.dumps(state)))
+    assert rebuilt.get_params() == {**tokenizer.get_params()}
+    assert rebuilt.vocabulary_ == tokenizer.vocabulary_
+    texts = ["That CAT", "", "zebra hat!!", "a" * 30]
+    np.testing.assert_array_equal(rebuilt.transform(texts), tokenizer.transform(texts))
+    assert rebuilt.get_feature_names_out().tolist() == tokenizer.get_feature_names_out().tolist()
+
+
+def test_to_dict_holds_the_vectors_words_so_from_dict_needs_no_vectors(tmp_path):
+    path = tmp_path / "tiny.vec"
+    path.write_text("3 2\nthe 0 1\nzebra 1 0\nhat 0.5 0.5\n", encoding="utf-8")
+    tokenizer = CharTokenizer(level="word", embeddings=str(path)).fit(TEXTS)
+    state = tokenizer.to_dict()
+    assert state["vector_words"] == ["the", "zebra", "hat"]
+    path.unlink()  # the rebuilt tokenizer reads no file
+    rebuilt = CharTokenizer.from_dict(state)
+    assert rebuilt.embeddings is None
+    # "zebra" was never in fit: it still reads its vector's id (row 1 + 2).
+    np.testing.assert_array_equal(rebuilt.transform(["zebra the cat"]), [[3, 2, 5]])

@@ -186,9 +186,9 @@ def test_warm_start_keeps_the_target_scaling():
     X, y = ids_and_labels()
     target = np.arange(len(X), dtype=float)
     model = tiny(LSTMRegressor, warm_start=True).fit(X, target)
-    mean, scale = model._y_mean, model._y_scale
+    mean, scale = model.target_mean_, model.target_scale_
     model.fit(X, target * 100 + 7)
-    assert model._y_mean == mean and model._y_scale == scale
+    assert model.target_mean_ == mean and model.target_scale_ == scale
 
 
 # -- 1. the tokenizer's warm_start and the pipeline ---------------------------------
@@ -418,9 +418,9 @@ def test_partial_fit_refuses_balanced_class_weight():
 def test_regressor_partial_fit_fixes_the_target_scaling_on_the_first_call():
     X = np.random.default_rng(0).normal(size=(30, 4))
     model = tiny(LSTMRegressor).partial_fit(X, X[:, -1] * 10 + 3)
-    mean, scale = model._y_mean, model._y_scale
+    mean, scale = model.target_mean_, model.target_scale_
     model.partial_fit(X, X[:, -1] * 1000)
-    assert model._y_mean == mean and model._y_scale == scale and model.n_iter_ == 2
+    assert model.target_mean_ == mean and model.target_scale_ == scale and model.n_iter_ == 2
 
 
 def test_generator_partial_fit_continues_with_the_first_vocabulary():
@@ -785,6 +785,8 @@ def test_multilabel_continues_and_refuses_what_does_not_fit():
     model = tiny().partial_fit(X, Y)  # no classes needed
     model.partial_fit(X, Y)
     assert model.n_iter_ == 2 and model.classes_.tolist() == [0, 1]
+    assert model.out_activation_ == "logistic"
+    assert tiny().fit(X, Y[:, 0]).out_activation_ == "softmax"
     with pytest.raises(ValueError, match=r"y has 3 labels \(columns\), but the fitted "
                        r"LSTMClassifier predicts 2"):
         model.partial_fit(X, np.column_stack([Y, Y[:, 0]]))

@@ -42,12 +42,12 @@ from ._module import LSTMNet
 from ._regressor import LSTMRegressor
 from ._tokenizer import CharTokenizer
 from .onnx import (
-    FORMAT_VERSION,
     INPUT_NAME,
     INSTALL_HINT,
     METADATA_KEY,
     MULTILABEL_FORMAT_VERSION,
     OUTPUT_NAMES,
+    WRITTEN_FORMAT_VERSION,
     tokenizer_path,
 )
 
@@ -235,7 +235,7 @@ def _metadata(estimator):
     metadata = {
         # A loader older than multilabel serving would take argmax labels:
         # it refuses the later format instead.
-        "format": MULTILABEL_FORMAT_VERSION if multilabel else FORMAT_VERSION,
+        "format": MULTILABEL_FORMAT_VERSION if multilabel else WRITTEN_FORMAT_VERSION,
         "sklstm_version": __version__,
         "estimator": type(estimator).__name__,
         "task": "classifier" if is_classifier else "regressor",
@@ -278,7 +278,7 @@ def _labels_as_json(classes):
 def _checked_tokenizer_state(tokenizer):
     """The tokenizer's state, once a tokenizer rebuilt from it gives the same ids."""
     # The file's format first, then the tokenizer's own state.
-    state = {"format": FORMAT_VERSION, **tokenizer.to_dict()}
+    state = {"format": WRITTEN_FORMAT_VERSION, **tokenizer.to_dict()}
     tokens = list(tokenizer.vocabulary_)[:50]
     separator = "" if tokenizer.level == "char" else " "
     texts = [separator.join(tokens), separator.join(reversed(tokens)), "", "\u2603 Zz 9"]

@@ -36,10 +36,12 @@ from ._validation import check_finite, check_float32_range, check_token_ids
 
 __all__ = ["OnnxModel", "load"]
 
-#: The version of the files' layout; a loader refuses files of a later one.
+#: The newest version of the files' layout this loader reads; it refuses later ones.
 FORMAT_VERSION = 2
-#: What a multilabel classifier's file is written in (others stay in format 1,
-#: which every loader reads): format 1 loaders would predict argmax labels.
+#: What an export writes: format 1, which every loader reads, except for a
+#: multilabel classifier's graph (format 2, which format-1 loaders refuse:
+#: they would predict argmax labels).
+WRITTEN_FORMAT_VERSION = 1
 MULTILABEL_FORMAT_VERSION = 2
 #: The key of the ONNX metadata entry that describes the model.
 METADATA_KEY = "sklstm"

@@ -810,3 +810,23 @@ def test_damaged_multilabel_metadata_names_the_file(tmp_path):
         name = re.escape(str(tmp_path / "edited.onnx"))
         with pytest.raises(ValueError, match=_damaged_file(name, problem)):
             sklstm.onnx.load(tmp_path / "edited.onnx")
+
+
+def test_files_are_written_in_the_oldest_format_that_holds_them(served_pipeline, tmp_path):
+    # Format 1, which every loader reads, for a model that a format-1 loader
+    # serves correctly; format 2 only for a multilabel graph.
+    _, folder = served_pipeline
+    graph = onnx.load(folder / "model.onnx")
+    metadata = json.loads(
+        next(entry.value for entry in graph.metadata_props if entry.key == "sklstm")
+    )
+    tokenizer = json.loads((folder / "model.tokenizer.json").read_text())
+    assert metadata["format"] == tokenizer["format"] == 1
+    X = np.array([[2, 3, 0], [3, 2, 2], [4, 5, 0], [5, 4, 4]] * 5)
+    indicator = np.array([[1, 0], [1, 1], [0, 1], [0, 0]] * 5)
+    export_onnx(LSTMClassifier(**SMALL).fit(X, indicator), tmp_path / "multi.onnx")
+    graph = onnx.load(tmp_path / "multi.onnx")
+    metadata = json.loads(
+        next(entry.value for entry in graph.metadata_props if entry.key == "sklstm")
+    )
+    assert metadata["format"] == sklstm.onnx.MULTILABEL_FORMAT_VERSION == 2

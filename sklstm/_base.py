@@ -35,6 +35,8 @@ from ._net import (
     build_net,
     check_callbacks,
     check_same_vocabulary,
+    layer_settings,
+    optimizer_settings,
 )
 from ._persistence import damaged
 from ._pretraining import (
@@ -559,26 +561,20 @@ class BaseLSTM(LSTMEstimator):
         return build_net(
             module_params=dict(
                 n_outputs=n_outputs,
-                embedding_dim=self.embedding_dim,
-                units=self.units,
-                num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
-                dropout=self.dropout,
                 pooling=self.pooling,
+                **layer_settings(self),
                 **module_input,
             ),
             criterion=self._criterion(),
             criterion_params=dict(reduction="none"),
             net_class=self._net_class,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
-            gradient_clip=self.gradient_clip,
             device=str(device),
             train_split=train_split,
             callbacks=callbacks,
             precision=precision,
+            **optimizer_settings(self),
         )
 
     # -- predict ---------------------------------------------------------------

@@ -6,7 +6,6 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 from torch.nn import functional as F
 
 from ._device import inference
@@ -18,7 +17,7 @@ from ._estimator import (
     fit_atomically,
 )
 from ._ids import OOV_ID, PAD_ID
-from ._net import NextTokenNet, build_net, check_callbacks
+from ._net import build_language_model, check_callbacks
 from ._persistence import damaged
 from ._progress import progress_callbacks
 from ._tokenizer import MAX_LENGTH_LIMIT, CharTokenizer
@@ -298,30 +297,17 @@ class LSTMTextGenerator(LSTMEstimator):
     def _build_net(self, n_outputs, seed, device="cpu", precision="float32", header=True):
         # seed: the generator holds out no validation split, the one use of it.
         epoch_offset = getattr(self, "n_iter_", 0)
-        return build_net(
-            net_class=NextTokenNet,
-            module_params=dict(
-                n_outputs=n_outputs,
-                vocabulary_size=n_outputs,
-                embedding_dim=self.embedding_dim,
-                units=self.units,
-                num_layers=self.num_layers,
-                dropout=self.dropout,
-                every_step=True,
-            ),
-            criterion=nn.CrossEntropyLoss,
-            criterion_params=dict(ignore_index=PAD_ID),
+        return build_language_model(
+            self,
+            n_outputs=n_outputs,
+            vocabulary_size=n_outputs,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
-            gradient_clip=self.gradient_clip,
-            device=str(device),
+            device=device,
+            precision=precision,
             callbacks=[
                 *check_callbacks(self.callbacks, type(self).__name__),
                 *progress_callbacks(self.verbose, epoch_offset, header=header),
             ],
-            precision=precision,
         )
 
     def _token_stream(self, texts):

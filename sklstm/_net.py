@@ -35,6 +35,7 @@ from skorch.utils import to_tensor
 
 from ._batching import LengthGroupedLoader
 from ._device import mixed_precision, seeded_rngs, torch_threads
+from ._ids import PAD_ID
 from ._module import LSTMNet
 
 DIVERGENCE_ADVICE = (
@@ -324,6 +325,55 @@ _ARCHITECTURE = {
     "n_input_features": "the number of values per step of X",
     "every_step": "the kind of model",
 }
+
+
+
+def build_language_model(
+    estimator, *, n_outputs, vocabulary_size, max_epochs, device, precision, callbacks,
+    module_input=None,
+):
+    """The skorch net of a next-token language model, with ``estimator``'s network settings.
+
+    For :class:`LSTMTextGenerator` and the estimators' pretraining phase alike:
+    ``embedding_dim``, ``units``, ``num_layers``, ``dropout``, ``batch_size``,
+    ``learning_rate``, ``weight_decay`` and ``gradient_clip`` come from the
+    estimator; ``module_input`` adds module parameters (pretrained vectors).
+    The loss is the cross-entropy of every real next token (padding carries
+    none).
+    """
+    return build_net(
+        net_class=NextTokenNet,
+        module_params=dict(
+            n_outputs=n_outputs,
+            vocabulary_size=vocabulary_size,
+            every_step=True,
+            **layer_settings(estimator),
+            **(module_input or {}),
+        ),
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion_params=dict(ignore_index=PAD_ID),
+        max_epochs=max_epochs,
+        device=str(device),
+        callbacks=callbacks,
+        precision=precision,
+        **optimizer_settings(estimator),
+    )
+
+
+# The estimator parameters that every net an estimator builds takes, under the
+# same names: LSTMNet's, and build_net's.
+_LAYER_PARAMS = ("embedding_dim", "units", "num_layers", "dropout")
+_OPTIMIZER_PARAMS = ("batch_size", "learning_rate", "weight_decay", "gradient_clip")
+
+
+def layer_settings(estimator):
+    """The estimator's parameters that every LSTMNet it builds takes."""
+    return {name: getattr(estimator, name) for name in _LAYER_PARAMS}
+
+
+def optimizer_settings(estimator):
+    """The estimator's parameters of ``build_net`` that every net it builds takes."""
+    return {name: getattr(estimator, name) for name in _OPTIMIZER_PARAMS}
 
 
 def check_same_architecture(previous, net, estimator_name):

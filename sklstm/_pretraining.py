@@ -28,10 +28,9 @@ import pandas as pd
 import torch
 from sklearn.base import is_regressor
 from skorch.callbacks import Callback
-from torch import nn
 
 from ._batching import row_lengths
-from ._net import NextTokenNet, build_net, train
+from ._net import build_language_model, train
 from ._progress import history_records, print_line, progress_callbacks
 from ._tokenizer import FIRST_TOKEN_ID, OOV_ID, PAD_ID
 
@@ -180,7 +179,7 @@ def pretrain(estimator, X, *, n_unlabeled, trainable_ids, seed, device, precisio
     boundary_id = estimator.vocabulary_size_
     inputs, targets = language_model_data(X, boundary_id)
     lookup, n_classes = predicted_classes(inputs, boundary_id)
-    module_input = {"vocabulary_size": boundary_id + 1}
+    module_input = {}
     if estimator.embeddings is not None:
         # The boundary id stands beyond the vectors' table: its own trainable
         # row, the last one, dropped again below.
@@ -193,27 +192,15 @@ def pretrain(estimator, X, *, n_unlabeled, trainable_ids, seed, device, precisio
             f"Pretraining: a language model on {len(X)} texts ({n_unlabeled} "
             f"unlabeled), {estimator.pretraining_epochs} epochs"
         )
-    net = build_net(
-        net_class=NextTokenNet,
-        module_params=dict(
-            n_outputs=n_classes,
-            embedding_dim=estimator.embedding_dim,
-            units=estimator.units,
-            num_layers=estimator.num_layers,
-            dropout=estimator.dropout,
-            every_step=True,
-            **module_input,
-        ),
-        criterion=nn.CrossEntropyLoss,
-        criterion_params=dict(ignore_index=PAD_ID),
+    net = build_language_model(
+        estimator,
+        n_outputs=n_classes,
+        vocabulary_size=boundary_id + 1,
         max_epochs=estimator.pretraining_epochs,
-        batch_size=estimator.batch_size,
-        learning_rate=estimator.learning_rate,
-        weight_decay=estimator.weight_decay,
-        gradient_clip=estimator.gradient_clip,
-        device=str(device),
-        callbacks=progress_callbacks(estimator.verbose, 0),
+        device=device,
         precision=precision,
+        callbacks=progress_callbacks(estimator.verbose, 0),
+        module_input=module_input,
     )
     net = train(
         net, {"X": inputs}, lookup[targets], previous=None, seed=seed,

@@ -119,6 +119,8 @@ LIKE_HANDWRITTEN = dict(
     learning_rate=1e-3,
     early_stopping=False,
     pooling="last",
+    # The hand-written loop trains on every row and calibrates nothing.
+    calibration=None,
 )
 
 

@@ -237,7 +237,7 @@ class LSTMEstimator(PlainStateMixin, BaseEstimator, ABC):
     # -- predict ---------------------------------------------------------------
 
     def _batched_outputs(self, X, batch_size=None, sort_by_length=True):
-        """Yield (rows of X, the fitted module's raw float32 outputs on them), batch by batch.
+        """Yield (rows of X, a slice or indices; the module's raw float32 outputs on them).
 
         The module is called directly: skorch's DataLoader would cost more than
         the LSTM itself on a single short text. Token ids go in batches of
@@ -246,21 +246,25 @@ class LSTMEstimator(PlainStateMixin, BaseEstimator, ABC):
         """
         if batch_size is None:
             batch_size = max(self.batch_size, MIN_PREDICT_BATCH_SIZE)
-        order = np.arange(len(X))
+        order = None
         if sort_by_length and X.ndim == 2 and X.dtype.kind in "iu" and len(X) > batch_size:
             order = np.argsort(np.count_nonzero(X, axis=1), kind="stable")
         module = self.net_.module_
         precision = self._precision_on(next(module.parameters()).device)
         with inference(module, self.n_threads, precision, n_rows=len(X)) as device:
             for start in range(0, len(X), batch_size):
-                rows = order[start : start + batch_size]
+                # In X's order, a slice: no copy of the rows.
+                rows = slice(start, start + batch_size) if order is None else (
+                    order[start : start + batch_size]
+                )
                 batch = torch.as_tensor(X[rows], device=device)
                 yield rows, module(batch).float().cpu()
 
     def _module_outputs(self, X):
         """The fitted module's raw outputs on checked X, as a float64 ndarray."""
-        rows, outputs = zip(*self._batched_outputs(X))
-        outputs = torch.cat(outputs).numpy().astype(np.float64)
-        unsorted = np.empty_like(outputs)
-        unsorted[np.concatenate(rows)] = outputs
-        return unsorted
+        outputs = None
+        for rows, batch_outputs in self._batched_outputs(X):
+            if outputs is None:
+                outputs = np.empty((len(X), *batch_outputs.shape[1:]), dtype=np.float64)
+            outputs[rows] = batch_outputs.numpy()
+        return outputs

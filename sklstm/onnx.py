@@ -301,12 +301,7 @@ def check_metadata(metadata, path, session=None):
         _require(isinstance(multilabel, bool), path, "'multilabel' is not true or false")
         if multilabel:
             problem = "'label_dtype' is not the NumPy dtype of a label indicator matrix"
-            label_dtype = metadata.get("label_dtype")
-            _require(isinstance(label_dtype, str) and len(label_dtype) < 20, path, problem)
-            try:
-                label_dtype = np.dtype(label_dtype)
-            except TypeError:
-                raise _damaged(path, problem) from None
+            label_dtype = _read_dtype(metadata, "label_dtype", path, problem)
             _require(label_dtype.kind in "biuf" and label_dtype.itemsize <= 16, path, problem)
     else:
         n_outputs = metadata.get("n_outputs")
@@ -314,6 +309,16 @@ def check_metadata(metadata, path, session=None):
     if session is not None:
         _check_graph(session, metadata, n_outputs, path)
     return metadata
+
+
+def _read_dtype(metadata, key, path, problem):
+    """The NumPy dtype named by ``metadata[key]``, or the damaged-file error saying ``problem``."""
+    name = metadata.get(key)
+    _require(isinstance(name, str) and len(name) < 20, path, problem)
+    try:
+        return np.dtype(name)
+    except TypeError:
+        raise _damaged(path, problem) from None
 
 
 def _check_classes(metadata, path):
@@ -328,12 +333,7 @@ def _check_classes(metadata, path):
     )
     _require(len(set(classes)) == len(classes), path, "'classes' holds a label twice")
     problem = "'classes_dtype' is not a NumPy dtype of labels that holds the classes"
-    dtype = metadata.get("classes_dtype")
-    _require(isinstance(dtype, str) and len(dtype) < 20, path, problem)
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise _damaged(path, problem) from None
+    dtype = _read_dtype(metadata, "classes_dtype", path, problem)
     # The width of a str dtype is that of the longest label, as export_onnx
     # records it: a wider one would only allocate.
     longest = max((len(label) for label in classes if isinstance(label, str)), default=0)

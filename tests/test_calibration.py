@@ -219,7 +219,7 @@ def test_onnx_export_carries_the_temperature(fitted_calibrated, tmp_path):
 def test_scikit_learns_calibration_runs_on_a_fitted_pipeline(method, toy_sentiment_sentences):
     options = CalibratedClassifierCV._parameter_constraints["method"][0].options
     if method not in options:
-        pytest.skip(f"the installed scikit-learn has no method={method!r}")
+        pytest.skip(reason=f"the installed scikit-learn has no method={method!r}")
     texts, labels = toy_sentiment_sentences
     pipe = make_pipeline(CharTokenizer(), fast(LSTMClassifier)).fit(texts[:48], labels[:48])
     calibrated = CalibratedClassifierCV(FrozenEstimator(pipe), method=method)

@@ -27,8 +27,19 @@ same settings. For example::
         --pretraining-epochs 2 --methods scratch,pretrained,glove,glove_pretrained,tfidf
     python benchmarks/bench_pretraining.py --data demo --pretraining-epochs 5 \
         --methods scratch,pretrained --pretrained-layers all --fine-tuning ulmfit
+    python benchmarks/bench_pretraining.py --data demo --level char --pretraining-epochs 8 \
+        --params '{"pooling": "mean"}' --methods scratch,pretrained,pretrained_all \
+        --fine-tuning plain
+
+``--params`` (JSON) sets further ``LSTMClassifier`` parameters on every
+LSTM fit, from scratch and pretrained alike, so that each comparison is at
+the same settings. Two study knobs reach inside the language-model phase,
+where no public parameter does: ``--lm-batch-size`` (its batches; the
+classifier's ``batch_size`` otherwise) and ``--lm-predicted-tokens`` (the
+size of its output layer, ``_pretraining.MAX_PREDICTED_TOKENS``).
 """
 
+import json
 import time
 import warnings
 
@@ -39,6 +50,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
+import sklstm._pretraining as pretraining_module
 from _common import (
     RANDOM_STATE,
     apply_threads,
@@ -72,6 +84,19 @@ def with_unlabeled(texts, labels, unlabeled):
     return [*texts, *unlabeled], y
 
 
+def set_language_model_knobs(batch_size, predicted_tokens):
+    """The study knobs (see the docstring): patch the language-model phase."""
+    if predicted_tokens is not None:
+        pretraining_module.MAX_PREDICTED_TOKENS = predicted_tokens
+    if batch_size is not None:
+        build = pretraining_module.build_language_model
+
+        def build_with_batch_size(*args, **kwargs):
+            return build(*args, **kwargs).set_params(batch_size=batch_size)
+
+        pretraining_module.build_language_model = build_with_batch_size
+
+
 def main():
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--data", choices=["demo", "tweets"], default="demo")
@@ -83,11 +108,15 @@ def main():
     parser.add_argument("--fine-tuning", default=None)
     parser.add_argument("--pretrained-layers", default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--params", type=json.loads, default={})
+    parser.add_argument("--lm-batch-size", type=int, default=None)
+    parser.add_argument("--lm-predicted-tokens", type=int, default=None)
     parser.add_argument(
         "--methods", default="scratch,pretrained,pretrained_all,glove,glove_pretrained,tfidf"
     )
     args = parser.parse_args()
     apply_threads(args.threads)
+    set_language_model_knobs(args.lm_batch_size, args.lm_predicted_tokens)
     warnings.simplefilter("ignore", ConvergenceWarning)
     split = load_split() if args.data == "tweets" else load_demo_split()
     texts_train, texts_test, y_train, y_test = split
@@ -114,6 +143,9 @@ def main():
         "n_unlabeled": len(unlabeled),
         "n_test": len(texts_test),
         "pretraining": pretraining,
+        "params": args.params,
+        "lm_batch_size": args.lm_batch_size,
+        "lm_predicted_tokens": pretraining_module.MAX_PREDICTED_TOKENS,
         "threads": args.threads,
     }
     max_length = MAX_LENGTH[args.level]
@@ -124,9 +156,10 @@ def main():
                 TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                 LogisticRegression(max_iter=1000),
             )
-        extra = pretraining if "pretrained" in method else {}
+        extra = {**args.params, **(pretraining if "pretrained" in method else {})}
         if method == "pretrained_all":
-            extra = {**pretraining, "pretrained_layers": "all", "fine_tuning": "gradual"}
+            # Gradual unfreezing unless --fine-tuning names another schedule.
+            extra = {"fine_tuning": "gradual", **extra, "pretrained_layers": "all"}
         if method.startswith("glove"):
             return make_lstm_pipeline(
                 LSTMClassifier(random_state=seed, **extra),
@@ -134,7 +167,7 @@ def main():
             )
         return make_pipeline(
             CharTokenizer(level=args.level, max_length=max_length),
-            LSTMClassifier(random_state=seed, verbose=1 if extra else 0, **extra),
+            LSTMClassifier(random_state=seed, verbose=1 if "pretrained" in method else 0, **extra),
         )
 
     # One small untimed fit first: the first fit of a process pays for

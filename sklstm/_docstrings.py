@@ -106,7 +106,12 @@ pretrained_layers : {'embedding', 'all'}, default='embedding'
     What starts from the language model: the embedding (the LSTM starts
     fresh), or the embedding and the LSTM's forward layers (a
     bidirectional model's backward layers, and its forward layers above
-    the first, start fresh). The output layer always starts fresh.""",
+    the first, start fresh). The output layer always starts fresh.
+    ``'all'`` wants ``pooling='mean'``: the maximum over the steps of a
+    language model's outputs carries less about the labels than a random
+    network's (measured), and on tweets it left the classifier predicting
+    one class. The user guide, "Using unlabeled text", says which to
+    choose at word and at character level.""",
     "pretraining_history_": """\
 pretraining_history_ : list of dict
     One record per epoch of the language-model phase: ``epoch``,

@@ -374,6 +374,34 @@ def test_a_model_fitted_on_cuda_predicts_like_on_cpu():  # pragma: no cover - no
     assert on_gpu.predict(X).shape == (len(X),)
 
 
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device; none on this machine"
+)
+def test_fused_adam_continues_and_pretrains_on_cuda():  # pragma: no cover - no GPU here
+    # Adam is fused on CUDA as on the CPU: its moments (and step counts) must
+    # carry over a warm start and partial_fit, and the fine-tuning's
+    # per-layer optimizer must rebuild it.
+    X, y = ids_and_labels()
+    params = dict(units=4, max_epochs=2, device="cuda", random_state=0)
+    model = LSTMClassifier(weight_decay=0.01, **params).fit(X, y)
+    assert model.net_.optimizer_.defaults["fused"]
+    model.set_params(warm_start=True).fit(X, y)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 5
+    y_partial = np.array(y, dtype=object)
+    y_partial[::3] = -1  # labels alternate: both classes keep labeled rows
+    pretrained = LSTMClassifier(
+        pretraining_epochs=1, fine_tuning="ulmfit", pretrained_layers="all", **params
+    ).fit(X, y_partial)
+    assert np.isfinite(pretrained.predict_proba(X)).all()
+
+
+def test_adam_is_fused_on_the_cpu():
+    X, y = ids_and_labels()
+    model = LSTMClassifier(units=4, max_epochs=1, random_state=0).fit(X, y)
+    assert model.net_.optimizer_.defaults["fused"]
+
+
 def test_predictions_run_where_the_weights_are():
     # A model whose device parameter names a device that is gone (fitted on a
     # GPU, loaded on a laptop) predicts on the CPU its weights were loaded on.

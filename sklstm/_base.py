@@ -574,6 +574,8 @@ class BaseLSTM(LSTMEstimator):
             train_split=train_split,
             callbacks=callbacks,
             precision=precision,
+            # As the language model's (see _pretraining.pretrain).
+            fused_optimizer=bool(self.pretraining_epochs),
             **optimizer_settings(self),
         )
 

@@ -256,8 +256,12 @@ class NextTokenNet(MixedPrecisionNet):
         return self.criterion_(y_pred.transpose(1, 2), y_true)
 
 
-# Devices where PyTorch's fused Adam and AdamW run (the same updates, computed
-# in one kernel per step).
+# Devices where PyTorch's fused Adam and AdamW run: the same updates in one
+# pass over each parameter per step, instead of a dozen. Adam updates every
+# row of the embedding at every step, so this halved the fine-tuning of
+# pretraining fits, whose vocabulary spans the unlabeled texts too
+# (benchmarks/bench_optimizer.py). Plain fits keep the default kernels: the
+# fused ones round differently in the last bit, which moves every result.
 FUSED_OPTIMIZER_DEVICES = ("cpu", "cuda")
 
 
@@ -276,6 +280,7 @@ def build_net(
     train_split=None,
     callbacks=(),
     precision="float32",
+    fused_optimizer=False,
 ):
     """Turn flat estimator parameters into an (unfitted) skorch net over LSTMNet.
 
@@ -286,7 +291,8 @@ def build_net(
     ``callbacks`` come in the order they run, progress included (see
     ``_progress.progress_callbacks``): skorch's own table stays off.
     ``precision`` is what the device computes in (see
-    ``_device.effective_precision``).
+    ``_device.effective_precision``). ``fused_optimizer`` fuses Adam's
+    update where PyTorch can (see ``FUSED_OPTIMIZER_DEVICES``).
     """
     routed = {f"module__{name}": value for name, value in module_params.items()}
     routed.update(
@@ -295,9 +301,7 @@ def build_net(
     optimizer = {"optimizer": torch.optim.Adam}
     if weight_decay:
         optimizer = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay}
-    if torch.device(device).type in FUSED_OPTIMIZER_DEVICES:
-        # One pass over each parameter per step instead of a dozen: an
-        # embedding of 23,000 words took 2 ms per step unfused, 0.6 fused.
+    if fused_optimizer and torch.device(device).type in FUSED_OPTIMIZER_DEVICES:
         optimizer["optimizer__fused"] = True
     clipping = []
     if gradient_clip is not None:
@@ -339,16 +343,16 @@ _ARCHITECTURE = {
 
 def build_language_model(
     estimator, *, n_outputs, vocabulary_size, max_epochs, device, precision, callbacks,
-    module_input=None,
+    module_input=None, fused_optimizer=False,
 ):
     """The skorch net of a next-token language model, with ``estimator``'s network settings.
 
     For :class:`LSTMTextGenerator` and the estimators' pretraining phase alike:
     ``embedding_dim``, ``units``, ``num_layers``, ``dropout``, ``batch_size``,
     ``learning_rate``, ``weight_decay`` and ``gradient_clip`` come from the
-    estimator; ``module_input`` adds module parameters (pretrained vectors).
-    The loss is the cross-entropy of every real next token (padding carries
-    none).
+    estimator; ``module_input`` adds module parameters (pretrained vectors);
+    ``fused_optimizer`` as in ``build_net``. The loss is the cross-entropy of
+    every real next token (padding carries none).
     """
     return build_net(
         net_class=NextTokenNet,
@@ -365,6 +369,7 @@ def build_language_model(
         device=str(device),
         callbacks=callbacks,
         precision=precision,
+        fused_optimizer=fused_optimizer,
         **optimizer_settings(estimator),
     )
 

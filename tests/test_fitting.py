@@ -377,29 +377,36 @@ def test_a_model_fitted_on_cuda_predicts_like_on_cpu():  # pragma: no cover - no
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device; none on this machine"
 )
-def test_fused_adam_continues_and_pretrains_on_cuda():  # pragma: no cover - no GPU here
-    # Adam is fused on CUDA as on the CPU: its moments (and step counts) must
-    # carry over a warm start and partial_fit, and the fine-tuning's
-    # per-layer optimizer must rebuild it.
+def test_fused_adam_pretrains_and_continues_on_cuda():  # pragma: no cover - no GPU here
+    # A fit that pretrains fuses Adam on CUDA as on the CPU: the fine-tuning's
+    # per-layer optimizer must rebuild it, and its moments (and step counts)
+    # carry over a warm start and partial_fit.
     X, y = ids_and_labels()
-    params = dict(units=4, max_epochs=2, device="cuda", random_state=0)
-    model = LSTMClassifier(weight_decay=0.01, **params).fit(X, y)
-    assert model.net_.optimizer_.defaults["fused"]
-    model.set_params(warm_start=True).fit(X, y)
-    model.partial_fit(X, y)
-    assert model.n_iter_ == 5
     y_partial = np.array(y, dtype=object)
     y_partial[::3] = -1  # labels alternate: both classes keep labeled rows
-    pretrained = LSTMClassifier(
-        pretraining_epochs=1, fine_tuning="ulmfit", pretrained_layers="all", **params
+    labeled = y_partial != -1
+    model = LSTMClassifier(
+        units=4, max_epochs=2, pretraining_epochs=1, fine_tuning="ulmfit",
+        pretrained_layers="all", weight_decay=0.01, device="cuda", random_state=0,
     ).fit(X, y_partial)
-    assert np.isfinite(pretrained.predict_proba(X)).all()
-
-
-def test_adam_is_fused_on_the_cpu():
-    X, y = ids_and_labels()
-    model = LSTMClassifier(units=4, max_epochs=1, random_state=0).fit(X, y)
     assert model.net_.optimizer_.defaults["fused"]
+    model.set_params(warm_start=True).fit(X[labeled], y[labeled])
+    model.partial_fit(X[labeled], y[labeled])
+    assert model.n_iter_ == 5
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
+def test_adam_is_fused_where_the_fit_pretrains_only():
+    X, y = ids_and_labels()
+    plain = LSTMClassifier(units=4, max_epochs=1, random_state=0).fit(X, y)
+    assert not plain.net_.optimizer_.defaults.get("fused")
+    y_partial = np.array(y, dtype=object)
+    y_partial[::3] = -1
+    pretrained = LSTMClassifier(
+        units=4, max_epochs=1, pretraining_epochs=1, pretrained_layers="all",
+        fine_tuning="discriminative", random_state=0,
+    ).fit(X, y_partial)
+    assert pretrained.net_.optimizer_.defaults["fused"]
 
 
 def test_predictions_run_where_the_weights_are():

@@ -215,6 +215,22 @@ def test_discriminative_rates_follow_the_module_order(toy_sentiment_sentences):
     assert rate[id(module.embedding.weight)] == pytest.approx(lr / 2.6**3)
 
 
+@pytest.mark.parametrize("fine_tuning", ["discriminative", "ulmfit"])
+def test_per_layer_rates_keep_adamw_and_its_decay(fine_tuning, toy_sentiment_sentences):
+    # Rebuilding AdamW from its defaults raised a TypeError
+    # (decoupled_weight_decay): the per-layer groups join the optimizer as is.
+    texts, y = semi_supervised(*toy_sentiment_sentences)
+    model = make_pipeline(
+        CharTokenizer(),
+        fast(LSTMClassifier, fine_tuning=fine_tuning, weight_decay=0.01, **PRETRAIN),
+    ).fit(texts, y)
+    optimizer = model[-1].net_.optimizer_
+    assert type(optimizer) is torch.optim.AdamW
+    assert len(optimizer.param_groups) == len(list(model[-1].net_.module_.parameters()))
+    assert {group["weight_decay"] for group in optimizer.param_groups} == {0.01}
+    assert optimizer.defaults["fused"]
+
+
 # -- composition and persistence ------------------------------------------------------
 
 

@@ -97,20 +97,39 @@ def set_language_model_knobs(batch_size, predicted_tokens):
         pretraining_module.build_language_model = build_with_batch_size
 
 
+def add_split_and_model_arguments(parser, data, labeled):
+    """The options this script shares with ``bench_pretraining_probe.py``."""
+    parser.add_argument("--data", choices=["demo", "tweets"], default=data)
+    parser.add_argument("--level", choices=["char", "word"], default="word")
+    parser.add_argument("--labeled", type=int, default=labeled)
+    parser.add_argument("--unlabeled", type=int, default=None)
+    parser.add_argument("--params", type=json.loads, default={})
+    parser.add_argument("--lm-batch-size", type=int, default=None)
+    parser.add_argument("--lm-predicted-tokens", type=int, default=None)
+
+
+def split_and_model_settings(args, texts, unlabeled, texts_test):
+    """The ``settings`` of a JSON line that ``add_split_and_model_arguments`` set."""
+    return {
+        "data": args.data,
+        "level": args.level,
+        "n_labeled": len(texts),
+        "n_unlabeled": len(unlabeled),
+        "n_test": len(texts_test),
+        "params": args.params,
+        "lm_batch_size": args.lm_batch_size,
+        "lm_predicted_tokens": pretraining_module.MAX_PREDICTED_TOKENS,
+    }
+
+
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--data", choices=["demo", "tweets"], default="demo")
-    parser.add_argument("--level", choices=["char", "word"], default="word")
-    parser.add_argument("--labeled", type=int, default=400)
-    parser.add_argument("--unlabeled", type=int, default=None)
+    add_split_and_model_arguments(parser, data="demo", labeled=400)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--pretraining-epochs", type=int, default=None)
     parser.add_argument("--fine-tuning", default=None)
     parser.add_argument("--pretrained-layers", default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument("--params", type=json.loads, default={})
-    parser.add_argument("--lm-batch-size", type=int, default=None)
-    parser.add_argument("--lm-predicted-tokens", type=int, default=None)
     parser.add_argument(
         "--methods", default="scratch,pretrained,pretrained_all,glove,glove_pretrained,tfidf"
     )
@@ -137,15 +156,8 @@ def main():
     pretraining.setdefault("pretraining_epochs", LSTMClassifier().pretraining_epochs or 5)
     methods = args.methods.split(",")
     settings = {
-        "data": args.data,
-        "level": args.level,
-        "n_labeled": len(texts),
-        "n_unlabeled": len(unlabeled),
-        "n_test": len(texts_test),
+        **split_and_model_settings(args, texts, unlabeled, texts_test),
         "pretraining": pretraining,
-        "params": args.params,
-        "lm_batch_size": args.lm_batch_size,
-        "lm_predicted_tokens": pretraining_module.MAX_PREDICTED_TOKENS,
         "threads": args.threads,
     }
     max_length = MAX_LENGTH[args.level]

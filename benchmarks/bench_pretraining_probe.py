@@ -18,7 +18,6 @@ API exposes a language model's features, nor should one.
         --epochs 4,12 --lm-batch-size 128
 """
 
-import json
 import time
 import warnings
 
@@ -31,7 +30,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from _common import apply_threads, emit_row, load_demo_split, load_split, make_parser, rounded
-from bench_pretraining import MAX_LENGTH, labeled_and_unlabeled, set_language_model_knobs
+from bench_pretraining import (
+    MAX_LENGTH,
+    add_split_and_model_arguments,
+    labeled_and_unlabeled,
+    set_language_model_knobs,
+    split_and_model_settings,
+)
 from sklstm import CharTokenizer, LSTMClassifier
 from sklstm._module import LSTMNet, compact_token_ids
 from sklstm._pretraining import pretrain, start_from_language_model
@@ -70,14 +75,8 @@ def probe(network, labeled_ids, labels, test_ids, y_test):
 
 def main():
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--data", choices=["demo", "tweets"], default="tweets")
-    parser.add_argument("--level", choices=["char", "word"], default="word")
-    parser.add_argument("--labeled", type=int, default=2000)
-    parser.add_argument("--unlabeled", type=int, default=None)
+    add_split_and_model_arguments(parser, data="tweets", labeled=2000)
     parser.add_argument("--epochs", default="4,12", help="language-model epochs, one probe each")
-    parser.add_argument("--params", type=json.loads, default={})
-    parser.add_argument("--lm-batch-size", type=int, default=None)
-    parser.add_argument("--lm-predicted-tokens", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     apply_threads(args.threads)
@@ -96,13 +95,7 @@ def main():
     labeled_ids, test_ids = tokenizer.transform(texts), tokenizer.transform(texts_test)
     vocabulary_size = int(every_ids.max()) + 1
     settings = {
-        "data": args.data,
-        "level": args.level,
-        "n_labeled": len(texts),
-        "n_unlabeled": len(unlabeled),
-        "n_test": len(texts_test),
-        "params": args.params,
-        "lm_batch_size": args.lm_batch_size,
+        **split_and_model_settings(args, texts, unlabeled, texts_test),
         "probe_C": PROBE_C,
         "seed": args.seed,
     }

@@ -339,6 +339,18 @@ class BaseLSTM(LSTMEstimator):
         """Pretrain the language model where the fit has unlabeled rows (``_pretraining``)."""
         if data.pretraining_ids is None:
             return None
+        if self.pretrained_layers == "all" and self.pooling == "max":
+            warnings.warn(
+                f"{type(self).__name__}(pretrained_layers='all', pooling='max'): the "
+                "maximum over the steps of a language model's LSTM outputs carries "
+                "less about the labels than a fresh LSTM's, and such fits scored far "
+                "below training from scratch (on tweets, nearly every text predicted "
+                "as one class). Pass pooling='mean', which carried the language "
+                "model's LSTM over, or pretrained_layers='embedding' (the user guide, "
+                "'Using unlabeled text').",
+                UserWarning,
+                stacklevel=6,  # the caller of fit (as the convergence warning)
+            )
         weights = pretrain(
             self, data.pretraining_ids,
             n_unlabeled=len(data.pretraining_ids) - len(data.targets),

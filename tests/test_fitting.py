@@ -387,7 +387,8 @@ def test_fused_adam_pretrains_and_continues_on_cuda():  # pragma: no cover - no 
     labeled = y_partial != -1
     model = LSTMClassifier(
         units=4, max_epochs=2, pretraining_epochs=1, fine_tuning="ulmfit",
-        pretrained_layers="all", weight_decay=0.01, device="cuda", random_state=0,
+        pretrained_layers="all", pooling="mean", weight_decay=0.01, device="cuda",
+        random_state=0,
     ).fit(X, y_partial)
     assert model.net_.optimizer_.defaults["fused"]
     model.set_params(warm_start=True).fit(X[labeled], y[labeled])
@@ -403,7 +404,7 @@ def test_adam_is_fused_where_the_fit_pretrains_only():
     y_partial = np.array(y, dtype=object)
     y_partial[::3] = -1
     pretrained = LSTMClassifier(
-        units=4, max_epochs=1, pretraining_epochs=1, pretrained_layers="all",
+        units=4, max_epochs=1, pretraining_epochs=1, pretrained_layers="all", pooling="mean",
         fine_tuning="discriminative", random_state=0,
     ).fit(X, y_partial)
     assert pretrained.net_.optimizer_.defaults["fused"]

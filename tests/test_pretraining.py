@@ -1,5 +1,7 @@
 """Learning from unlabeled text: pretraining_epochs, fine_tuning and pretrained_layers."""
 
+import warnings
+
 import joblib
 import numpy as np
 import pytest
@@ -119,7 +121,9 @@ def test_pretraining_changes_the_starting_weights(level, toy_sentiment_sentences
     # output layer, so that the weights start alike but for pretraining.
     scratch, _ = starting_weights(texts, labels, tokenizer)
     for layers in ("embedding", "all"):
-        weights, _ = starting_weights(texts, y, tokenizer, pretrained_layers=layers, **PRETRAIN)
+        weights, _ = starting_weights(
+            texts, y, tokenizer, pretrained_layers=layers, pooling="mean", **PRETRAIN
+        )
         assert not torch.equal(weights["embedding.weight"], scratch["embedding.weight"])
         lstm = "forward_layers.0.weight_hh_l0"
         assert torch.equal(weights[lstm], scratch[lstm]) == (layers == "embedding")
@@ -137,7 +141,10 @@ def test_pretraining_with_word_vectors(toy_sentiment_sentences, tmp_path):
     )
     recorder = StartingWeights()
     model = make_lstm_pipeline(
-        fast(LSTMClassifier, callbacks=[recorder], pretrained_layers="all", **PRETRAIN),
+        fast(
+            LSTMClassifier, callbacks=[recorder], pretrained_layers="all", pooling="mean",
+            **PRETRAIN,
+        ),
         embeddings=str(vectors),
     ).fit(texts, y)
     recorder = model[-1].callbacks[0]  # make_lstm_pipeline cloned the classifier
@@ -186,7 +193,8 @@ def test_rare_tokens_share_one_predicted_class():
 def test_gradual_unfreezing_trains_only_the_head_first(toy_sentiment_sentences):
     texts, y = semi_supervised(*toy_sentiment_sentences)
     start, model = starting_weights(
-        texts, y, max_epochs=1, fine_tuning="gradual", pretrained_layers="all", **PRETRAIN
+        texts, y, max_epochs=1, fine_tuning="gradual", pretrained_layers="all", pooling="mean",
+        **PRETRAIN,
     )
     module = model[-1].net_.module_
     trained = {name: value.detach() for name, value in module.state_dict().items()}
@@ -213,6 +221,20 @@ def test_discriminative_rates_follow_the_module_order(toy_sentiment_sentences):
     assert rate[id(module.forward_layers[1].weight_ih_l0)] == pytest.approx(lr / 2.6)
     assert rate[id(module.forward_layers[0].weight_ih_l0)] == pytest.approx(lr / 2.6**2)
     assert rate[id(module.embedding.weight)] == pytest.approx(lr / 2.6**3)
+
+
+def test_every_layer_under_max_pooling_is_warned_against(toy_sentiment_sentences):
+    texts, y = semi_supervised(*toy_sentiment_sentences)
+    params = dict(pretrained_layers="all", **PRETRAIN)
+    with pytest.warns(UserWarning, match=r"pooling='max'.*Pass pooling='mean'"):
+        make_pipeline(CharTokenizer(), fast(LSTMClassifier, pooling="max", **params)).fit(
+            texts, y
+        )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*pretrained_layers='all'")
+        make_pipeline(CharTokenizer(), fast(LSTMClassifier, pooling="mean", **params)).fit(
+            texts, y
+        )
 
 
 @pytest.mark.parametrize("fine_tuning", ["discriminative", "ulmfit"])
@@ -257,7 +279,10 @@ def test_saved_and_exported_like_any_classifier(toy_sentiment_sentences, tmp_pat
     texts, y = semi_supervised(*toy_sentiment_sentences)
     model = make_pipeline(
         CharTokenizer(level="word"),
-        fast(LSTMClassifier, pretrained_layers="all", fine_tuning="ulmfit", **PRETRAIN),
+        fast(
+            LSTMClassifier, pretrained_layers="all", pooling="mean", fine_tuning="ulmfit",
+            **PRETRAIN,
+        ),
     ).fit(texts, y)
     expected = model.predict_proba(texts)
     joblib.dump(model, tmp_path / "model.joblib")

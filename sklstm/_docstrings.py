@@ -110,8 +110,9 @@ pretrained_layers : {'embedding', 'all'}, default='embedding'
     ``'all'`` wants ``pooling='mean'``: the maximum over the steps of a
     language model's outputs carries less about the labels than a random
     network's (measured), and on tweets it left the classifier predicting
-    nearly every text as one class; fit warns of the pair. The user guide, "Using unlabeled text", says which to
-    choose at word and at character level.""",
+    nearly every text as one class; fit warns of the pair. The user guide,
+    "Using unlabeled text", says which to choose at word and at character
+    level.""",
     "pretraining_history_": """\
 pretraining_history_ : list of dict
     One record per epoch of the language-model phase: ``epoch``,

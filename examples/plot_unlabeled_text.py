@@ -55,6 +55,8 @@ print(f"{labeled.sum()} labeled and {(~labeled).sum()} unlabeled training senten
 # training loss still falling (a ConvergenceWarning says so): the comparison
 # is at equal settings, not at convergence.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
 def pipeline(**params):
     # The same settings for both fits: only the pretraining differs.
     return make_pipeline(
